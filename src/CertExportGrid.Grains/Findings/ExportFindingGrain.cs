@@ -1,0 +1,91 @@
+using CertExportGrid.Detection.Keys;
+using CertExportGrid.Detection.Rules;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Placement;
+
+namespace CertExportGrid.Grains.Findings;
+
+/// <summary>
+/// One (dest, subject). Calls are processed one at a time (non-reentrant), so the read-modify-write
+/// of the aggregate never races. Hash placement spreads keys evenly over silos.
+/// </summary>
+[HashBasedPlacement]
+public sealed partial class ExportFindingGrain(
+    [PersistentState("finding", StorageNames.Findings)] IPersistentState<FindingState> state,
+    IOptions<FindingGrainOptions> options,
+    DetectionRule rule,
+    ILogger<ExportFindingGrain> logger) : Grain, IExportFindingGrain
+{
+    private DedupWindow? _dedup;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!state.RecordExists)
+        {
+            if (!FindingKey.TryDecode(this.GetPrimaryKeyString(), out var key))
+            {
+                throw new InvalidOperationException("Finding grain key is not a valid encoded (dest, subject) key.");
+            }
+
+            state.State.Dest = key.Dest;
+            state.State.Subject = key.Subject;
+        }
+
+        _dedup = new DedupWindow(state.State.RecentIdentities, options.Value.DedupWindow);
+        return Task.CompletedTask;
+    }
+
+    public async Task<ApplyResult> Apply(ExportObservation[] observations)
+    {
+        var current = state.State;
+        var applied = 0;
+        foreach (var observation in observations)
+        {
+            if (_dedup!.TryAdd(FindingAggregator.IdentityOf(observation)))
+            {
+                FindingAggregator.Add(current, observation);
+                applied++;
+            }
+        }
+
+        var duplicates = observations.Length - applied;
+        if (applied == 0)
+        {
+            return new ApplyResult(0, duplicates, current.Version);
+        }
+
+        current.Version++;
+        try
+        {
+            // Index first: a key in the index with no persisted state lists as nothing, whereas
+            // persisted state missing from the index would be invisible to ListFindings.
+            if (!current.Indexed)
+            {
+                await GrainFactory.GetGrain<IFindingIndexGrain>(FindingIndexShard.Of(this.GetPrimaryKeyString()))
+                    .Register(this.GetPrimaryKeyString());
+                current.Indexed = true;
+            }
+
+            await state.WriteStateAsync();
+        }
+        catch (Exception exception)
+        {
+            // The in-memory aggregate is now ahead of storage; drop this activation so the next
+            // call re-reads what was really persisted, and let the gateway report the failure.
+            LogWriteFailed(logger, exception, current.Dest, current.Subject);
+            DeactivateOnIdle();
+            throw;
+        }
+
+        var snapshot = FindingSnapshots.From(current, rule, includeRows: false);
+        await GrainFactory.GetGrain<IFindingsPublisherGrain>(0).Publish(snapshot);
+        return new ApplyResult(applied, duplicates, current.Version);
+    }
+
+    public Task<FindingSnapshot?> GetFinding(bool includeRows) =>
+        Task.FromResult(state.State.Count == 0 ? null : FindingSnapshots.From(state.State, rule, includeRows));
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Persisting finding ({Dest}, {Subject}) failed; the activation is dropped and the events are reported as retryable")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, string dest, string subject);
+}

@@ -1,0 +1,56 @@
+namespace CertExportGrid.Grains.Findings;
+
+/// <summary>
+/// The stats step of the search for one (dest, subject): count, min and max of event time, per
+/// UserData_Xml row and in total. count/min/max commute, so arrival order never matters.
+/// </summary>
+internal static class FindingAggregator
+{
+    /// <summary>Folds one new (not duplicate) export into the state.</summary>
+    public static void Add(FindingState state, ExportObservation observation)
+    {
+        var ticks = observation.TimeTicks;
+        if (state.Count == 0)
+        {
+            state.FirstTicks = ticks;
+            state.LastTicks = ticks;
+        }
+        else
+        {
+            state.FirstTicks = Math.Min(state.FirstTicks, ticks);
+            state.LastTicks = Math.Max(state.LastTicks, ticks);
+        }
+
+        state.Count++;
+
+        if (!state.Rows.TryGetValue(observation.UserDataXml, out var row))
+        {
+            row = new RowAggregate { FirstTicks = ticks, LastTicks = ticks };
+            state.Rows.Add(observation.UserDataXml, row);
+        }
+
+        row.Count++;
+        row.FirstTicks = Math.Min(row.FirstTicks, ticks);
+        row.LastTicks = Math.Max(row.LastTicks, ticks);
+
+        // "Last export" is by event time, not arrival: a late event never hides a newer one.
+        if (state.LastExport is null || ticks >= state.LastExport.TimeTicks)
+        {
+            state.LastExport = new ExportDetails
+            {
+                ProcessName = observation.ProcessName,
+                AccountName = observation.AccountName,
+                Thumbprint = observation.Thumbprint,
+                Channel = observation.Channel,
+                RecordId = observation.RecordId,
+                UserSid = observation.UserSid,
+                Context = observation.Context,
+                TimeTicks = ticks,
+            };
+            state.LastSubjectNames = observation.SubjectNames;
+        }
+    }
+
+    public static EventIdentity IdentityOf(ExportObservation observation) =>
+        new(observation.ChannelCode, observation.RecordId ?? -1, observation.TimeTicks);
+}

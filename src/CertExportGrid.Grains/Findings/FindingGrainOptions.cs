@@ -1,0 +1,15 @@
+namespace CertExportGrid.Grains.Findings;
+
+/// <summary>Options of the finding grains (configuration section CertExportGrid:Grains).</summary>
+public sealed class FindingGrainOptions
+{
+    /// <summary>
+    /// How many recent event identities each (dest, subject) remembers for de-duplication
+    /// (default 4,096). A re-send older than that many newer distinct events of the same key
+    /// would count again.
+    /// </summary>
+    public int DedupWindow { get; set; } = 4_096;
+
+    /// <summary>Timeout of the call that publishes a finding update (default 5 s).</summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}

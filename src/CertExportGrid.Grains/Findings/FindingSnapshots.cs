@@ -1,0 +1,42 @@
+using CertExportGrid.Detection.Rules;
+
+namespace CertExportGrid.Grains.Findings;
+
+/// <summary>Builds the published / queried view of a finding from its state and the rule.</summary>
+internal static class FindingSnapshots
+{
+    public static FindingSnapshot From(FindingState state, DetectionRule rule, bool includeRows) => new()
+    {
+        Dest = state.Dest,
+        Subject = state.Subject,
+        Count = state.Count,
+        FirstTicks = state.FirstTicks,
+        LastTicks = state.LastTicks,
+        Version = state.Version,
+        SubjectNames = state.LastSubjectNames,
+        LastExport = state.LastExport ?? new ExportDetails(),
+        RowCount = state.Rows.Count,
+        Rows = includeRows
+            ? [.. state.Rows
+                .OrderBy(row => row.Value.FirstTicks)
+                .ThenBy(row => row.Key, StringComparer.Ordinal)
+                .Select(row => new SplunkRowState(row.Key, row.Value.Count, row.Value.FirstTicks, row.Value.LastTicks))]
+            : [],
+        Rule = RuleReferences.From(rule),
+        RiskMessage = rule.FormatMessage(state.Dest),
+    };
+}
+
+internal static class RuleReferences
+{
+    public static RuleReference From(DetectionRule rule) => new()
+    {
+        Id = rule.Id,
+        Name = rule.Name,
+        Version = rule.Version,
+        MitreAttackIds = [.. rule.MitreAttackIds],
+        RiskScore = rule.RiskScore,
+        AnalyticStory = rule.AnalyticStories.Count > 0 ? rule.AnalyticStories[0] : "",
+        Type = rule.Type,
+    };
+}

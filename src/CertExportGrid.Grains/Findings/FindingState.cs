@@ -1,0 +1,46 @@
+namespace CertExportGrid.Grains.Findings;
+
+/// <summary>The persisted aggregate of one (dest, subject).</summary>
+[GenerateSerializer, Alias("certexportgrid.FindingState")]
+public sealed class FindingState
+{
+    [Id(0)] public string Dest { get; set; } = "";
+    [Id(1)] public string Subject { get; set; } = "";
+    [Id(2)] public long Count { get; set; }
+    [Id(3)] public long FirstTicks { get; set; }
+    [Id(4)] public long LastTicks { get; set; }
+    [Id(5)] public long Version { get; set; }
+
+    /// <summary>One row per distinct UserData_Xml, as the search's stats BY splits them.</summary>
+    [Id(6)] public Dictionary<string, RowAggregate> Rows { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The export with the greatest event time (ties: the one applied last).</summary>
+    [Id(7)] public ExportDetails? LastExport { get; set; }
+    [Id(8)] public string[] LastSubjectNames { get; set; } = [];
+
+    /// <summary>Identities of recently counted events, oldest first (bounded, see <see cref="DedupWindow"/>).</summary>
+    [Id(9)] public List<EventIdentity> RecentIdentities { get; set; } = [];
+
+    /// <summary>True once the key is recorded in its index shard.</summary>
+    [Id(10)] public bool Indexed { get; set; }
+}
+
+/// <summary>count, min(_time), max(_time) of one Splunk row.</summary>
+[GenerateSerializer, Alias("certexportgrid.RowAggregate")]
+public sealed class RowAggregate
+{
+    [Id(0)] public long Count { get; set; }
+    [Id(1)] public long FirstTicks { get; set; }
+    [Id(2)] public long LastTicks { get; set; }
+}
+
+/// <summary>
+/// The de-duplication identity of an event within its (dest, subject): Computer is the grain's
+/// dest, so (Channel, EventRecordID, SystemTime) completes SPEC §4's (Computer, Channel,
+/// EventRecordID, SystemTime). Record ids restart when a log is cleared, hence the time.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("certexportgrid.EventIdentity")]
+public readonly record struct EventIdentity(
+    [property: Id(0)] byte ChannelCode,
+    [property: Id(1)] long RecordId,
+    [property: Id(2)] long TimeTicks);

@@ -1,0 +1,242 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace CertExportGrid.Grains.Storage;
+
+/// <summary>
+/// Grain storage in one local SQLite file: the embedded durable default. Grain state is
+/// serialized with the Orleans serializer (version-tolerant through the [Id] attributes).
+/// Writes from all grains go through one queue and are committed together (group commit), so a
+/// write completes - and the gateway acknowledges - only once its transaction is on disk.
+/// ETags are per-row version numbers; a stale ETag fails with <see cref="InconsistentStateException"/>.
+/// </summary>
+public sealed partial class SqliteGrainStorage : IGrainStorage, IDisposable
+{
+    private readonly string _name;
+    private readonly SqliteGrainStorageOptions _options;
+    private readonly Serializer _serializer;
+    private readonly ILogger _logger;
+    private readonly SqliteConnection _readConnection;
+    private readonly SemaphoreSlim _readLock = new(1, 1);
+    private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+
+    public SqliteGrainStorage(string name, SqliteGrainStorageOptions options, Serializer serializer, ILogger<SqliteGrainStorage> logger)
+    {
+        _name = name;
+        _options = options;
+        _serializer = serializer;
+        _logger = logger;
+
+        var folder = Path.GetDirectoryName(Path.GetFullPath(options.DatabasePath));
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        var writeConnection = Open(options);
+        Execute(writeConnection, """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS grain_state (
+                state_name TEXT NOT NULL,
+                grain_id   TEXT NOT NULL,
+                version    INTEGER NOT NULL,
+                data       BLOB NOT NULL,
+                PRIMARY KEY (state_name, grain_id)
+            ) WITHOUT ROWID;
+            """);
+        _readConnection = Open(options);
+        _writer = Task.Run(() => WriteLoopAsync(writeConnection));
+        LogOpened(_logger, _name, Path.GetFullPath(options.DatabasePath));
+    }
+
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        byte[]? data = null;
+        long version = 0;
+        await _readLock.WaitAsync();
+        try
+        {
+            using var command = _readConnection.CreateCommand();
+            command.CommandText = "SELECT version, data FROM grain_state WHERE state_name = $s AND grain_id = $g";
+            command.Parameters.AddWithValue("$s", stateName);
+            command.Parameters.AddWithValue("$g", grainId.ToString());
+            using var reader = command.ExecuteReader();
+            if (reader.Read())
+            {
+                version = reader.GetInt64(0);
+                data = (byte[])reader.GetValue(1);
+            }
+        }
+        finally
+        {
+            _readLock.Release();
+        }
+
+        if (data is null)
+        {
+            grainState.State = Activator.CreateInstance<T>();
+            grainState.ETag = null;
+            grainState.RecordExists = false;
+            return;
+        }
+
+        grainState.State = _serializer.Deserialize<T>(data);
+        grainState.ETag = version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        grainState.RecordExists = true;
+    }
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var expected = ParseETag(grainState.ETag);
+        var write = new PendingWrite(stateName, grainId.ToString(), expected, _serializer.SerializeToArray(grainState.State));
+        await EnqueueAsync(write);
+        grainState.ETag = (expected + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        grainState.RecordExists = true;
+    }
+
+    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        await EnqueueAsync(new PendingWrite(stateName, grainId.ToString(), ParseETag(grainState.ETag), Data: null));
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+        grainState.State = Activator.CreateInstance<T>();
+    }
+
+    public void Dispose()
+    {
+        _writes.Writer.TryComplete();
+        _writer.GetAwaiter().GetResult();
+        _readConnection.Dispose();
+        _readLock.Dispose();
+    }
+
+    private async Task EnqueueAsync(PendingWrite write)
+    {
+        if (!_writes.Writer.TryWrite(write))
+        {
+            throw new OrleansException($"Grain storage '{_name}' is shut down.");
+        }
+
+        await write.Completion.Task;
+    }
+
+    private async Task WriteLoopAsync(SqliteConnection connection)
+    {
+        var group = new List<PendingWrite>(_options.MaxWritesPerCommit);
+        try
+        {
+            while (await _writes.Reader.WaitToReadAsync())
+            {
+                group.Clear();
+                while (group.Count < _options.MaxWritesPerCommit && _writes.Reader.TryRead(out var write))
+                {
+                    group.Add(write);
+                }
+
+                CommitGroup(connection, group);
+            }
+        }
+        finally
+        {
+            connection.Dispose();
+        }
+    }
+
+    private void CommitGroup(SqliteConnection connection, List<PendingWrite> group)
+    {
+        var outcomes = new Exception?[group.Count];
+        try
+        {
+            using var transaction = connection.BeginTransaction();
+            for (var i = 0; i < group.Count; i++)
+            {
+                outcomes[i] = Apply(connection, transaction, group[i]);
+            }
+
+            transaction.Commit();
+        }
+        catch (Exception exception)
+        {
+            LogCommitFailed(_logger, exception, _name, group.Count);
+            foreach (var write in group)
+            {
+                write.Completion.TrySetException(new OrleansException($"Grain storage '{_name}' could not commit: {exception.Message}", exception));
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < group.Count; i++)
+        {
+            if (outcomes[i] is { } conflict)
+            {
+                group[i].Completion.TrySetException(conflict);
+            }
+            else
+            {
+                group[i].Completion.TrySetResult();
+            }
+        }
+    }
+
+    private static InconsistentStateException? Apply(SqliteConnection connection, SqliteTransaction transaction, PendingWrite write)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.Parameters.AddWithValue("$s", write.StateName);
+        command.Parameters.AddWithValue("$g", write.GrainId);
+        command.Parameters.AddWithValue("$v", write.ExpectedVersion);
+        if (write.Data is null)
+        {
+            command.CommandText = "DELETE FROM grain_state WHERE state_name = $s AND grain_id = $g AND version = $v";
+            command.ExecuteNonQuery();
+            return null;
+        }
+
+        command.Parameters.AddWithValue("$d", write.Data);
+        command.CommandText = write.ExpectedVersion == 0
+            ? "INSERT INTO grain_state (state_name, grain_id, version, data) VALUES ($s, $g, 1, $d) ON CONFLICT DO NOTHING"
+            : "UPDATE grain_state SET version = $v + 1, data = $d WHERE state_name = $s AND grain_id = $g AND version = $v";
+        return command.ExecuteNonQuery() == 1
+            ? null
+            : new InconsistentStateException($"Version conflict writing {write.StateName} of {write.GrainId}: expected version {write.ExpectedVersion}.");
+    }
+
+    private static long ParseETag(string? etag) =>
+        etag is null ? 0 : long.Parse(etag, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static SqliteConnection Open(SqliteGrainStorageOptions options)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = options.DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+        }.ToString());
+        connection.Open();
+        Execute(connection, $"PRAGMA busy_timeout = 5000; PRAGMA synchronous = {(options.FlushEveryCommit ? "FULL" : "NORMAL")};");
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private sealed record PendingWrite(string StateName, string GrainId, long ExpectedVersion, byte[]? Data)
+    {
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    [LoggerMessage(EventId = 2201, Level = LogLevel.Information, Message = "Grain storage {Name} uses SQLite database {Path}")]
+    private static partial void LogOpened(ILogger logger, string name, string path);
+
+    [LoggerMessage(EventId = 2202, Level = LogLevel.Error, Message = "Grain storage {Name} failed to commit {Count} writes; they are reported as failed")]
+    private static partial void LogCommitFailed(ILogger logger, Exception exception, string name, int count);
+}

@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using CertExportGrid.Grains;
+using CertExportGrid.Node.Diagnostics;
+using Microsoft.Extensions.Options;
+
+namespace CertExportGrid.Node.Findings;
+
+/// <summary>
+/// This gateway's end of the fan-out: an Orleans observer registered with the hub grain (renewed
+/// well within its lease) that copies each update into the buffer of every matching local
+/// subscriber. Offering never blocks, so one slow subscriber cannot hold up the others or ingest.
+/// </summary>
+public sealed class FindingsBroadcaster(
+    IGrainFactory grains,
+    IOptions<SubscriberOptions> options,
+    NodeMetrics metrics,
+    ILogger<FindingsBroadcaster> logger) : BackgroundService, IFindingsObserver
+{
+    private static readonly TimeSpan Renewal = Grains.Fanout.FindingsHubGrain.Lease / 3;
+
+    private readonly string _gatewayId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+    private readonly ConcurrentDictionary<long, Subscriber> _subscribers = new();
+    private long _nextId;
+    private IFindingsObserver? _reference;
+
+    public Task OnFindingsChanged(FindingSnapshot[] updates)
+    {
+        foreach (var subscriber in _subscribers.Values)
+        {
+            foreach (var update in updates)
+            {
+                if (!subscriber.Matcher.Matches(update.Dest, update.Subject))
+                {
+                    continue;
+                }
+
+                if (subscriber.Offer(update))
+                {
+                    metrics.UpdateDelivered();
+                }
+                else
+                {
+                    metrics.UpdateDropped();
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Subscriber Add(FindingMatcher matcher)
+    {
+        var subscriber = new Subscriber(Interlocked.Increment(ref _nextId), matcher, options.Value.BufferSize);
+        _subscribers[subscriber.Id] = subscriber;
+        metrics.SubscriberConnected();
+        return subscriber;
+    }
+
+    public void Remove(Subscriber subscriber)
+    {
+        if (_subscribers.TryRemove(subscriber.Id, out _))
+        {
+            metrics.SubscriberDisconnected();
+        }
+    }
+
+    /// <summary>Registers now, so findings flow before the gRPC server accepts its first call.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _reference = grains.CreateObjectReference<IFindingsObserver>(this);
+        await RegisterAsync();
+        await base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await grains.GetGrain<IFindingsHubGrain>(0).Unregister(_gatewayId).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+        }
+        catch (Exception exception) when (exception is TimeoutException or OperationCanceledException or OrleansException)
+        {
+            // The lease expires the registration anyway.
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Renewal);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            await RegisterAsync();
+        }
+    }
+
+    private async Task RegisterAsync()
+    {
+        try
+        {
+            // Bounded: a hub on a silo that just died can hang a call for ~30 s.
+            await grains.GetGrain<IFindingsHubGrain>(0).Register(_gatewayId, _reference!).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            NodeLog.ObserverRegistrationFailed(logger, exception);
+        }
+    }
+}

@@ -1,0 +1,161 @@
+using System.Text;
+using CertExportGrid.Contracts.V1;
+using CertExportGrid.Detection.Keys;
+using CertExportGrid.Grains;
+using CertExportGrid.Node.Diagnostics;
+using Grpc.Core;
+
+namespace CertExportGrid.Node.Findings;
+
+/// <summary>The SOC tools' endpoint: live updates, listing, and one finding with its Splunk rows.</summary>
+public sealed class FindingsService(
+    FindingsBroadcaster broadcaster,
+    FindingsQuery query,
+    ILogger<FindingsService> logger) : Contracts.V1.Findings.FindingsBase
+{
+    private const int DefaultPageSize = 1_000;
+    private const int MaxPageSize = 10_000;
+
+    public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<SubscribeResponse> responseStream, ServerCallContext context)
+    {
+        var cancellationToken = context.CancellationToken;
+        var matcher = new FindingMatcher(request.Filter);
+        // Registered before the snapshot is read, so no update falls between the two.
+        var subscriber = broadcaster.Add(matcher);
+        NodeLog.SubscriberConnected(logger, subscriber.Id, request.IncludeSnapshot);
+        // Versions already sent per key: a subscriber never sees a finding go backwards, even when
+        // an update produced before the snapshot is delivered after it.
+        var sent = new Dictionary<FindingKey, long>();
+        try
+        {
+            if (request.IncludeSnapshot)
+            {
+                await SendSnapshotAsync(matcher, sent, responseStream, cancellationToken);
+            }
+
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var (update, dropped) = await subscriber.NextAsync(cancellationToken);
+                if (dropped is { } count)
+                {
+                    NodeLog.SubscriberGap(logger, subscriber.Id, count);
+                    await responseStream.WriteAsync(new SubscribeResponse
+                    {
+                        Gap = new Gap { Dropped = (ulong)count, Reason = "subscriber buffer full; a fresh snapshot follows" },
+                    }, cancellationToken);
+                    await SendSnapshotAsync(matcher, sent, responseStream, cancellationToken);
+                    continue;
+                }
+
+                await SendIfNewerAsync(update!, sent, responseStream, cancellationToken);
+            }
+        }
+        catch (Exception exception) when (cancellationToken.IsCancellationRequested && exception is OperationCanceledException or InvalidOperationException)
+        {
+            // The client left: the normal end of a subscription.
+        }
+        finally
+        {
+            broadcaster.Remove(subscriber);
+            NodeLog.SubscriberDisconnected(logger, subscriber.Id);
+        }
+    }
+
+    public override async Task<ListFindingsResponse> ListFindings(ListFindingsRequest request, ServerCallContext context)
+    {
+        var pageSize = request.PageSize == 0 ? DefaultPageSize : (int)Math.Min(request.PageSize, MaxPageSize);
+        var keys = await query.MatchingKeysAsync(new FindingMatcher(request.Filter), context.CancellationToken);
+        var start = 0;
+        if (request.PageToken.Length > 0)
+        {
+            var after = DecodePageToken(request.PageToken);
+            start = FirstAfter(keys, after);
+        }
+
+        var page = keys.Skip(start).Take(pageSize).ToList();
+        var findings = await query.FetchAsync(page, includeRows: false, context.CancellationToken);
+        var response = new ListFindingsResponse();
+        response.Findings.AddRange(findings.Select(FindingMapper.ToProto));
+        if (start + page.Count < keys.Count)
+        {
+            response.NextPageToken = EncodePageToken(page[^1]);
+        }
+
+        return response;
+    }
+
+    public override async Task<GetFindingResponse> GetFinding(GetFindingRequest request, ServerCallContext context)
+    {
+        if (request.Dest.Length == 0 || request.Subject.Length == 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "Both 'dest' and 'subject' are required (exact, case-sensitive values)."));
+        }
+
+        var key = new FindingKey(request.Dest, request.Subject);
+        var found = await query.FetchAsync([key], includeRows: true, context.CancellationToken);
+        if (found.Count == 0)
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"No finding for dest '{request.Dest}' and subject '{request.Subject}'."));
+        }
+
+        var snapshot = found[0];
+        var response = new GetFindingResponse { Finding = FindingMapper.ToProto(snapshot) };
+        response.Rows.AddRange(snapshot.Rows.Select(row => FindingMapper.ToProto(snapshot, row)));
+        return response;
+    }
+
+    private async Task SendSnapshotAsync(FindingMatcher matcher, Dictionary<FindingKey, long> sent, IServerStreamWriter<SubscribeResponse> stream, CancellationToken cancellationToken)
+    {
+        var keys = await query.MatchingKeysAsync(matcher, cancellationToken);
+        var findings = await query.FetchAsync(keys, includeRows: false, cancellationToken);
+        foreach (var finding in findings)
+        {
+            // During a resync the snapshot is authoritative, even for keys sent before.
+            sent[new FindingKey(finding.Dest, finding.Subject)] = finding.Version;
+            await stream.WriteAsync(new SubscribeResponse { Finding = FindingMapper.ToProto(finding) }, cancellationToken);
+        }
+
+        await stream.WriteAsync(new SubscribeResponse { SnapshotComplete = new SnapshotComplete { Count = (ulong)findings.Count } }, cancellationToken);
+    }
+
+    private static async Task SendIfNewerAsync(FindingSnapshot update, Dictionary<FindingKey, long> sent, IServerStreamWriter<SubscribeResponse> stream, CancellationToken cancellationToken)
+    {
+        var key = new FindingKey(update.Dest, update.Subject);
+        if (sent.TryGetValue(key, out var version) && update.Version <= version)
+        {
+            return;
+        }
+
+        sent[key] = update.Version;
+        await stream.WriteAsync(new SubscribeResponse { Finding = FindingMapper.ToProto(update) }, cancellationToken);
+    }
+
+    private static int FirstAfter(IReadOnlyList<FindingKey> keys, FindingKey after)
+    {
+        var index = 0;
+        while (index < keys.Count && FindingsQuery.KeyOrder.Instance.Compare(keys[index], after) <= 0)
+        {
+            index++;
+        }
+
+        return index;
+    }
+
+    private static string EncodePageToken(FindingKey last) => Convert.ToBase64String(Encoding.UTF8.GetBytes(last.Encode()));
+
+    private static FindingKey DecodePageToken(string token)
+    {
+        try
+        {
+            if (FindingKey.TryDecode(Encoding.UTF8.GetString(Convert.FromBase64String(token)), out var key))
+            {
+                return key;
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        throw new RpcException(new Status(StatusCode.InvalidArgument, "page_token is not a token returned by ListFindings."));
+    }
+}

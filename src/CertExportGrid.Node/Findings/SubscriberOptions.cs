@@ -1,0 +1,17 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CertExportGrid.Node.Findings;
+
+/// <summary>Findings subscriber limits (configuration section CertExportGrid:Subscribers).</summary>
+public sealed class SubscriberOptions
+{
+    public const string Section = "CertExportGrid:Subscribers";
+
+    /// <summary>
+    /// Updates buffered per subscriber (default 10,000). When a subscriber's buffer is full its
+    /// pending updates are discarded, it receives a Gap message with the number dropped, then a
+    /// fresh snapshot, then live updates again. Ingest and other subscribers never wait for it.
+    /// </summary>
+    [Range(16, 10_000_000)]
+    public int BufferSize { get; set; } = 10_000;
+}

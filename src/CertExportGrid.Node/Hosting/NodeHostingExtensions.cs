@@ -1,0 +1,126 @@
+using System.Net;
+using CertExportGrid.Detection.Parsing;
+using CertExportGrid.Detection.Rules;
+using CertExportGrid.Grains;
+using CertExportGrid.Grains.Findings;
+using CertExportGrid.Grains.Hosting;
+using CertExportGrid.Grains.Storage;
+using CertExportGrid.Node.Diagnostics;
+using CertExportGrid.Node.Findings;
+using CertExportGrid.Node.Grpc;
+using CertExportGrid.Node.Ingest;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace CertExportGrid.Node.Hosting;
+
+/// <summary>Wires the server from configuration: role, Orleans, storage, gRPC services.</summary>
+public static class NodeHostingExtensions
+{
+    /// <summary>Short command-line switches mapped onto configuration keys.</summary>
+    public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>
+    {
+        ["--data"] = $"{NodeOptions.Section}:DataDirectory",
+        ["--role"] = $"{NodeOptions.Section}:Role",
+        ["--storage"] = $"{NodeOptions.Section}:Storage",
+    };
+
+    public static WebApplicationBuilder AddCertExportGrid(this WebApplicationBuilder builder, string[] args)
+    {
+        builder.Configuration.AddCommandLine(args, SwitchMappings.ToDictionary());
+        var node = builder.Configuration.GetSection(NodeOptions.Section).Get<NodeOptions>() ?? new NodeOptions();
+
+        var urls = ListenAddressGuard.Validate(builder.Configuration);
+        if (urls.Count == 0)
+        {
+            builder.WebHost.UseUrls(ListenAddressGuard.DefaultUrl);
+        }
+
+        // gRPC over cleartext needs HTTP/2 with prior knowledge, which Kestrel serves only on
+        // HTTP/2-only endpoints.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2));
+
+        builder.Services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<SubscriberOptions>().BindConfiguration(SubscriberOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<FindingGrainOptions>().BindConfiguration($"{NodeOptions.Section}:Grains")
+            .Validate(options => options.DedupWindow >= 1, "CertExportGrid:Grains:DedupWindow must be at least 1.").ValidateOnStart();
+
+        var rule = string.IsNullOrWhiteSpace(node.RuleFile) ? DetectionRuleLoader.LoadDefault() : DetectionRuleLoader.LoadFile(node.RuleFile);
+        builder.Services.AddSingleton(rule);
+
+        if (node.Role is NodeRole.All or NodeRole.Silo)
+        {
+            builder.AddSilo(node);
+        }
+        else
+        {
+            builder.AddClusterClient(node);
+        }
+
+        if (node.Role is NodeRole.All or NodeRole.Gateway)
+        {
+            builder.AddGateway();
+        }
+
+        return builder;
+    }
+
+    public static WebApplication MapCertExportGrid(this WebApplication app)
+    {
+        var node = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<NodeOptions>>().Value;
+        if (node.Role is NodeRole.All or NodeRole.Gateway)
+        {
+            app.MapGrpcService<IngestService>();
+            app.MapGrpcService<FindingsService>();
+        }
+
+        app.MapGrpcHealthChecksService();
+        app.Lifetime.ApplicationStarted.Register(() =>
+            NodeLog.LoopbackOnly(app.Logger, string.Join(", ", app.Urls)));
+        return app;
+    }
+
+    private static void AddSilo(this WebApplicationBuilder builder, NodeOptions node)
+    {
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(node.Cluster.SiloPort, node.Cluster.GatewayPort, serviceId: node.Cluster.ServiceId, clusterId: node.Cluster.ClusterId);
+            if (node.Storage == StorageKind.Memory)
+            {
+                silo.AddMemoryGrainStorage(StorageNames.Findings);
+            }
+            else
+            {
+                silo.Services.AddSqliteGrainStorage(StorageNames.Findings, new SqliteGrainStorageOptions
+                {
+                    DatabasePath = Path.Combine(node.DataDirectory, "certexportgrid.db"),
+                });
+            }
+        });
+    }
+
+    private static void AddClusterClient(this WebApplicationBuilder builder, NodeOptions node) =>
+        builder.UseOrleansClient(client =>
+            client.UseLocalhostClustering(node.Cluster.GatewayPort, serviceId: node.Cluster.ServiceId, clusterId: node.Cluster.ClusterId));
+
+    private static void AddGateway(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<ExceptionMappingInterceptor>();
+            grpc.MaxReceiveMessageSize = builder.Configuration.GetValue($"{IngestOptions.Section}:MaxMessageBytes", new IngestOptions().MaxMessageBytes);
+        });
+        builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddSingleton(sp => new EventXmlParser(new ParserLimits
+        {
+            MaxEventChars = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<IngestOptions>>().Value.MaxEventChars,
+            MaxDepth = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<IngestOptions>>().Value.MaxXmlDepth,
+        }));
+        builder.Services.AddSingleton<ProtoEventMapper>();
+        builder.Services.AddSingleton<NodeMetrics>();
+        builder.Services.AddSingleton<BatchProcessor>();
+        builder.Services.AddSingleton<FindingsQuery>();
+        builder.Services.AddSingleton<FindingsBroadcaster>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<FindingsBroadcaster>());
+    }
+}
