@@ -1,0 +1,18 @@
+using System.CommandLine;
+
+namespace CertExportGrid.Cli.Commands;
+
+/// <summary>The command tree: replay (collector), findings and watch (SOC views).</summary>
+internal static class CliApp
+{
+    public static RootCommand Build()
+    {
+        var server = CommonOptions.Server();
+        var root = new RootCommand("CertExportGrid: replay Windows certificate-export events (1007) and read the findings.");
+        root.Options.Add(server);
+        root.Subcommands.Add(ReplayCommand.Create(server));
+        root.Subcommands.Add(FindingsCommand.Create(server));
+        root.Subcommands.Add(WatchCommand.Create(server));
+        return root;
+    }
+}

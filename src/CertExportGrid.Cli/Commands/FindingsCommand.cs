@@ -1,0 +1,95 @@
+using System.CommandLine;
+using CertExportGrid.Cli.Output;
+using CertExportGrid.Contracts.V1;
+using Grpc.Core;
+using Spectre.Console;
+
+namespace CertExportGrid.Cli.Commands;
+
+/// <summary><c>findings --server URL [--format table|json|splunk] [--dest D] [--subject S]</c>: the current findings.</summary>
+internal static class FindingsCommand
+{
+    private const uint PageSize = 1000;
+
+    public static Command Create(Option<string> server)
+    {
+        var format = new Option<string>("--format", "-f")
+        {
+            Description = "table (people), json (JSON Lines), splunk (the search's own table, tab-separated).",
+            DefaultValueFactory = _ => "table",
+        };
+        format.AcceptOnlyFromAmong("table", "json", "splunk");
+        var dests = CommonOptions.Dests();
+        var subjects = CommonOptions.Subjects();
+
+        var command = new Command("findings", "List the current findings, one per (dest, subject).") { format, dests, subjects };
+        command.SetAction(async (parse, ct) =>
+        {
+            var url = parse.GetValue(server)!;
+            var error = parse.InvocationConfiguration.Error;
+            using var channel = CommonOptions.OpenChannel(url, error);
+            if (channel is null)
+                return ExitCodes.Usage;
+            var client = new Findings.FindingsClient(channel);
+            var filter = CommonOptions.Filter(parse.GetValue(dests), parse.GetValue(subjects));
+            try
+            {
+                var findings = FindingFormatter.Sorted(await ListAllAsync(client, filter, ct));
+                await WriteAsync(parse.GetValue(format)!, findings, client, parse.InvocationConfiguration.Output, ct);
+                return ExitCodes.Ok;
+            }
+            catch (RpcException ex) when (!ct.IsCancellationRequested)
+            {
+                await error.WriteLineAsync(CommonOptions.DescribeFailure("findings", url, ex.Status));
+                return ExitCodes.ServerFailure;
+            }
+        });
+        return command;
+    }
+
+    internal static async Task<List<Finding>> ListAllAsync(Findings.FindingsClient client, FindingFilter filter, CancellationToken ct)
+    {
+        var all = new List<Finding>();
+        var token = "";
+        do
+        {
+            var request = new ListFindingsRequest { Filter = filter, PageSize = PageSize, PageToken = token };
+            var page = await client.ListFindingsAsync(request, deadline: DateTime.UtcNow + CommonOptions.UnaryDeadline, cancellationToken: ct);
+            all.AddRange(page.Findings);
+            token = page.NextPageToken;
+        }
+        while (token.Length > 0);
+        return all;
+    }
+
+    private static async Task WriteAsync(
+        string format, List<Finding> findings, Findings.FindingsClient client, TextWriter output, CancellationToken ct)
+    {
+        switch (format)
+        {
+            case "json":
+                foreach (var f in findings)
+                    await output.WriteLineAsync(FindingFormatter.ToJsonLine(f));
+                break;
+            case "splunk":
+                var rows = new List<SplunkRow>();
+                foreach (var f in findings)
+                {
+                    var request = new GetFindingRequest { Dest = f.Dest, Subject = f.Subject };
+                    var detail = await client.GetFindingAsync(request, deadline: DateTime.UtcNow + CommonOptions.UnaryDeadline, cancellationToken: ct);
+                    rows.AddRange(detail.Rows);
+                }
+
+                foreach (var line in FindingFormatter.ToSplunkLines(rows))
+                    await output.WriteLineAsync(line);
+                break;
+            default:
+                var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+                if (!console.Profile.Out.IsTerminal)
+                    console.Profile.Width = 240; // redirected: do not wrap long subjects at 80 columns
+                console.Write(FindingFormatter.ToTable(findings));
+                console.WriteLine($"{findings.Count} finding(s)");
+                break;
+        }
+    }
+}

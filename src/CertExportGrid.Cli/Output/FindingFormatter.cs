@@ -1,0 +1,180 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using CertExportGrid.Contracts.V1;
+using Spectre.Console;
+
+namespace CertExportGrid.Cli.Output;
+
+/// <summary>
+/// Renders findings for people (Spectre table, one line per live update), for machines (JSON Lines with
+/// stable camelCase names) and as the Splunk search's own table.
+/// </summary>
+internal static class FindingFormatter
+{
+    public static readonly string[] SplunkColumns = ["dest", "SubjectName", "UserData_Xml", "count", "firstTime", "lastTime"];
+
+    // Subjects and XML are full of '<', '&' and non-ASCII names: keep them readable. The output is never
+    // embedded in HTML, which is the only place the stricter default escaping matters.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Sorts by (dest, subject) ordinally, the order the server promises and Splunk's BY clause shows.</summary>
+    public static List<Finding> Sorted(IEnumerable<Finding> findings) =>
+        [.. findings.OrderBy(f => f.Dest, StringComparer.Ordinal).ThenBy(f => f.Subject, StringComparer.Ordinal)];
+
+    /// <summary>One JSON object on one line. <paramref name="type"/> (e.g. "finding") goes first when given.</summary>
+    public static string ToJsonLine(Finding finding, string? type = null)
+    {
+        ArgumentNullException.ThrowIfNull(finding);
+        return Json(w =>
+        {
+            if (type is not null)
+                w.WriteString("type", type);
+            w.WriteString("dest", finding.Dest);
+            w.WriteString("subject", finding.Subject);
+            w.WriteNumber("count", finding.Count);
+            WriteTime(w, "firstTime", finding.FirstTime);
+            WriteTime(w, "lastTime", finding.LastTime);
+            w.WriteString("firstTimeSplunk", finding.FirstTimeSplunk);
+            w.WriteString("lastTimeSplunk", finding.LastTimeSplunk);
+            w.WriteNumber("version", finding.Version);
+            w.WriteNumber("rowCount", finding.RowCount);
+            w.WriteStartArray("subjectNames");
+            foreach (var name in finding.SubjectNames)
+                w.WriteStringValue(name);
+            w.WriteEndArray();
+            w.WriteString("riskMessage", finding.RiskMessage);
+            WriteRule(w, finding.Rule);
+            WriteExport(w, finding.LastExport);
+        });
+    }
+
+    public static string SnapshotCompleteJson(SnapshotComplete marker) =>
+        Json(w =>
+        {
+            w.WriteString("type", "snapshotComplete");
+            w.WriteNumber("count", marker.Count);
+        });
+
+    public static string GapJson(Gap gap) =>
+        Json(w =>
+        {
+            w.WriteString("type", "gap");
+            w.WriteNumber("dropped", gap.Dropped);
+            w.WriteString("reason", gap.Reason);
+        });
+
+    /// <summary>The table people read: dest, subject, count, firstTime, lastTime.</summary>
+    public static Table ToTable(IEnumerable<Finding> findings)
+    {
+        var table = new Table().AddColumns("dest", "subject", "count", "firstTime", "lastTime");
+        table.Columns[2].RightAligned();
+        foreach (var f in findings)
+        {
+            table.AddRow(
+                new Text(f.Dest),
+                new Text(f.Subject),
+                new Text(f.Count.ToString(CultureInfo.InvariantCulture)),
+                new Text(Timestamps.ToIso(f.FirstTime) ?? "-"),
+                new Text(Timestamps.ToIso(f.LastTime) ?? "-"));
+        }
+
+        return table;
+    }
+
+    /// <summary>One line per live update, for people watching: when it arrived, the key, count, span, version.</summary>
+    public static string ToWatchLine(Finding f, DateTime receivedUtc) =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"{receivedUtc:yyyy-MM-dd'T'HH:mm:ss'Z'}  {f.Dest}  {f.Subject}  count={f.Count}  {Timestamps.ToIso(f.FirstTime) ?? "-"}..{Timestamps.ToIso(f.LastTime) ?? "-"}  v{f.Version}");
+
+    /// <summary>The Splunk search's table as tab-separated text, header first.</summary>
+    public static IEnumerable<string> ToSplunkLines(IEnumerable<SplunkRow> rows)
+    {
+        yield return string.Join('\t', SplunkColumns);
+        var ordered = rows
+            .OrderBy(r => r.Dest, StringComparer.Ordinal)
+            .ThenBy(r => r.SubjectName, StringComparer.Ordinal)
+            .ThenBy(r => r.UserDataXml, StringComparer.Ordinal);
+        foreach (var r in ordered)
+        {
+            yield return string.Join('\t',
+                Cell(r.Dest), Cell(r.SubjectName), Cell(r.UserDataXml),
+                r.Count.ToString(CultureInfo.InvariantCulture), Cell(r.FirstTime), Cell(r.LastTime));
+        }
+    }
+
+    // Tabs and line breaks would break the columns; Windows does put raw control characters in names.
+    private static string Cell(string value) =>
+        value.AsSpan().IndexOfAny('\t', '\n', '\r') < 0
+            ? value
+            : value.Replace("\t", "\\t", StringComparison.Ordinal)
+                .Replace("\n", "\\n", StringComparison.Ordinal)
+                .Replace("\r", "\\r", StringComparison.Ordinal);
+
+    private static void WriteTime(Utf8JsonWriter w, string name, Google.Protobuf.WellKnownTypes.Timestamp? value)
+    {
+        var text = Timestamps.ToIso(value);
+        if (text is null)
+            w.WriteNull(name);
+        else
+            w.WriteString(name, text);
+    }
+
+    private static void WriteRule(Utf8JsonWriter w, RuleInfo? rule)
+    {
+        if (rule is null)
+        {
+            w.WriteNull("rule");
+            return;
+        }
+
+        w.WriteStartObject("rule");
+        w.WriteString("id", rule.Id);
+        w.WriteString("name", rule.Name);
+        w.WriteNumber("version", rule.Version);
+        w.WriteStartArray("mitreAttackIds");
+        foreach (var id in rule.MitreAttackIds)
+            w.WriteStringValue(id);
+        w.WriteEndArray();
+        w.WriteNumber("riskScore", rule.RiskScore);
+        w.WriteString("analyticStory", rule.AnalyticStory);
+        w.WriteString("type", rule.Type);
+        w.WriteEndObject();
+    }
+
+    private static void WriteExport(Utf8JsonWriter w, ExportDetails? export)
+    {
+        if (export is null)
+        {
+            w.WriteNull("lastExport");
+            return;
+        }
+
+        w.WriteStartObject("lastExport");
+        w.WriteString("processName", export.ProcessName);
+        w.WriteString("accountName", export.AccountName);
+        w.WriteString("thumbprint", export.Thumbprint);
+        w.WriteString("channel", export.Channel);
+        w.WriteNumber("recordId", export.RecordId);
+        w.WriteString("userSid", export.UserSid);
+        w.WriteString("context", export.Context);
+        WriteTime(w, "timeCreated", export.TimeCreated);
+        w.WriteEndObject();
+    }
+
+    private static string Json(Action<Utf8JsonWriter> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+}

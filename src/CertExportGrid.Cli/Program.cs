@@ -1,0 +1,3 @@
+using CertExportGrid.Cli.Commands;
+
+return await CliApp.Build().Parse(args).InvokeAsync();
