@@ -7,7 +7,7 @@ using CertExportGrid.Grains.Hosting;
 using CertExportGrid.Grains.Storage;
 using CertExportGrid.Node.Diagnostics;
 using CertExportGrid.Node.Findings;
-using CertExportGrid.Node.Grpc;
+using CertExportGrid.Node.ErrorHandling;
 using CertExportGrid.Node.Ingest;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 

@@ -2,7 +2,7 @@ using CertExportGrid.Node.Diagnostics;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
-namespace CertExportGrid.Node.Grpc;
+namespace CertExportGrid.Node.ErrorHandling;
 
 /// <summary>
 /// The one place where unexpected exceptions become deliberate status codes, so a client never
