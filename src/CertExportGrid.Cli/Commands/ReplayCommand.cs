@@ -132,9 +132,13 @@ internal static class ReplayCommand
 
     private static void RequireRange(System.CommandLine.Parsing.OptionResult result, Option<int> option, int min, int max)
     {
-        var value = result.GetValueOrDefault<int>();
-        if (value < min || value > max)
+        // Read the token, not the converted value: a non-number already has its own parse error, and
+        // asking for the value then would throw instead of reporting it.
+        if (result.Tokens is [var token] && int.TryParse(token.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+            && (value < min || value > max))
+        {
             result.AddError($"{option.Name} must be between {min} and {max}, got {value}.");
+        }
     }
 
     private sealed class CallbackProgress(Action<ReplayProgress> onReport) : IProgress<ReplayProgress>

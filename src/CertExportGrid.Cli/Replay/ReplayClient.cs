@@ -76,21 +76,18 @@ internal sealed class ReplayClient(Ingest.IngestClient client)
 
     private static ReplayFailedException Failure(Exception? readError, Exception? sendError, ReplaySummary partial)
     {
-        // The reader sees the call's real status; a failed write often only says "call is complete".
-        foreach (var error in new[] { readError, sendError })
-        {
-            if (error is RpcException rpc)
-                return new ReplayFailedException(rpc.Status, partial, rpc);
-        }
+        // The reader usually sees the call's real status (a failed write often only says "call is complete"),
+        // unless the reader was merely cancelled because the sender had already failed.
+        var readerCancelledBySender = readError is RpcException { StatusCode: StatusCode.Cancelled } && sendError is not null;
+        if (readError is RpcException rpc && !readerCancelledBySender)
+            return new ReplayFailedException(rpc.Status, partial, rpc);
+        if (readError is AckProtocolException protocol)
+            return new ReplayFailedException(new Status(StatusCode.Internal, protocol.Message), partial, protocol);
+        if (sendError is RpcException sendRpc)
+            return new ReplayFailedException(sendRpc.Status, partial, sendRpc);
 
-        foreach (var error in new[] { readError, sendError })
-        {
-            if (error is AckProtocolException protocol)
-                return new ReplayFailedException(new Status(StatusCode.Internal, protocol.Message), partial, protocol);
-        }
-
-        var other = readError ?? sendError!;
-        return new ReplayFailedException(new Status(StatusCode.Unknown, other.Message), partial, other);
+        var other = sendError ?? readError!;
+        return new ReplayFailedException(new Status(StatusCode.Unknown, $"{other.GetType().Name}: {other.Message}"), partial, other);
     }
 
     private sealed class Run(

@@ -1,0 +1,118 @@
+using System.CommandLine;
+using CertExportGrid.Cli.Commands;
+
+namespace CertExportGrid.Cli.Tests.Commands;
+
+public sealed class CommandLineTests : IDisposable
+{
+    private const string Unreachable = "http://127.0.0.1:1";
+    private readonly TestData.TempDirectory _dir = TestData.TempDir();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = await CliApp.Build().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Replay_MissingFile_ExitsWithUsageErrorNamingTheFile()
+    {
+        var missing = Path.Combine(_dir.Path, "nope.xml");
+
+        var (exit, _, err) = await RunAsync("replay", "--server", Unreachable, missing);
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"no such file: {missing}", err);
+    }
+
+    [Fact]
+    public async Task Replay_NoFiles_ExitsWithUsageError()
+    {
+        var (exit, _, _) = await RunAsync("replay");
+
+        Assert.Equal(1, exit);
+    }
+
+    [Theory]
+    [InlineData("--batch-size", "0")]
+    [InlineData("--batch-size", "many")]
+    [InlineData("--max-in-flight", "0")]
+    [InlineData("--retries", "-1")]
+    public async Task Replay_BadNumber_ExitsWithUsageError(string option, string value)
+    {
+        var file = _dir.File("a.xml", TestData.Utf8(TestData.Event() + "\n"));
+
+        var (exit, _, err) = await RunAsync("replay", option, value, file);
+
+        Assert.Equal(1, exit);
+        Assert.NotEmpty(err);
+    }
+
+    [Theory]
+    [InlineData("ftp://127.0.0.1:50051")]
+    [InlineData("127.0.0.1:50051")]
+    public async Task Replay_BadServerUrl_ExitsWithUsageError(string server)
+    {
+        var file = _dir.File("a.xml", TestData.Utf8(TestData.Event() + "\n"));
+
+        var (exit, _, err) = await RunAsync("replay", "--server", server, file);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("--server must be an absolute http:// or https:// URL", err);
+    }
+
+    [Fact]
+    public async Task Replay_UnreachableServer_Exits3NamingUrlAndStatus()
+    {
+        var file = _dir.File("a.xml", TestData.Utf8(TestData.Event() + "\n"));
+
+        var (exit, _, err) = await RunAsync("replay", "-q", "--server", Unreachable, file);
+
+        Assert.Equal(3, exit);
+        Assert.Contains($"cannot reach the server at {Unreachable} (Unavailable", err);
+        Assert.DoesNotContain("   at ", err);
+    }
+
+    [Fact]
+    public async Task Findings_UnreachableServer_Exits3NamingUrlAndStatus()
+    {
+        var (exit, _, err) = await RunAsync("findings", "--server", Unreachable, "--format", "json");
+
+        Assert.Equal(3, exit);
+        Assert.Contains($"findings: cannot reach the server at {Unreachable} (Unavailable", err);
+    }
+
+    [Fact]
+    public async Task Watch_UnreachableServer_Exits3NamingUrlAndStatus()
+    {
+        var (exit, _, err) = await RunAsync("--server", Unreachable, "watch");
+
+        Assert.Equal(3, exit);
+        Assert.Contains($"watch: cannot reach the server at {Unreachable} (Unavailable", err);
+    }
+
+    [Theory]
+    [InlineData("findings", "xml")]
+    [InlineData("watch", "splunk")]
+    public async Task Format_NotOffered_ExitsWithUsageError(string command, string format)
+    {
+        var (exit, _, err) = await RunAsync(command, "--format", format);
+
+        Assert.Equal(1, exit);
+        Assert.Contains(format, err);
+    }
+
+    [Fact]
+    public void Server_Default_IsLoopback50051UnlessEnvironmentSaysOtherwise()
+    {
+        var parse = CliApp.Build().Parse(["findings"]);
+        var server = parse.CommandResult.Command.Parents.OfType<RootCommand>().Single().Options.OfType<Option<string>>().Single(o => o.Name == "--server");
+
+        var expected = Environment.GetEnvironmentVariable(CommonOptions.ServerEnvironmentVariable) is { Length: > 0 } env ? env : "http://127.0.0.1:50051";
+        Assert.Equal(expected, parse.GetValue(server));
+    }
+}

@@ -1,0 +1,111 @@
+using System.Threading.Channels;
+using CertExportGrid.Contracts.V1;
+using Grpc.Core;
+
+namespace CertExportGrid.Cli.Tests.Fakes;
+
+/// <summary>
+/// An in-memory Ingest.StreamEvents: every batch the client writes goes to <see cref="Handler"/>, whose
+/// answer (or exception) becomes the next response. Records what was sent and how many batches were
+/// unacknowledged at most.
+/// </summary>
+internal sealed class FakeIngestClient : Ingest.IngestClient
+{
+    private readonly Lock _lock = new();
+    private int _outstanding;
+
+    /// <summary>Answers one batch; may throw RpcException to fail the call. Default: accept everything.</summary>
+    public Func<EventBatch, BatchAck> Handler { get; init; } = b => new BatchAck { BatchId = b.BatchId, Accepted = (uint)b.Events.Count };
+
+    /// <summary>Delay before each ack, to let batches pile up in the window.</summary>
+    public TimeSpan AckDelay { get; init; }
+
+    public List<EventBatch> Received { get; } = [];
+
+    public int MaxOutstanding { get; private set; }
+
+    public override AsyncDuplexStreamingCall<EventBatch, BatchAck> StreamEvents(CallOptions options)
+    {
+        var requests = Channel.CreateUnbounded<EventBatch>();
+        var responses = Channel.CreateUnbounded<BatchAck>();
+        _ = Task.Run(() => ServeAsync(requests.Reader, responses.Writer, options.CancellationToken));
+        return new AsyncDuplexStreamingCall<EventBatch, BatchAck>(
+            new Writer(requests.Writer, this),
+            new Reader(responses.Reader, options.CancellationToken),
+            Task.FromResult(new Metadata()),
+            () => Status.DefaultSuccess,
+            () => [],
+            () => requests.Writer.TryComplete());
+    }
+
+    private async Task ServeAsync(ChannelReader<EventBatch> requests, ChannelWriter<BatchAck> responses, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var batch in requests.ReadAllAsync(ct))
+            {
+                if (AckDelay > TimeSpan.Zero)
+                    await Task.Delay(AckDelay, ct);
+                var ack = Handler(batch);
+                lock (_lock) _outstanding--;
+                await responses.WriteAsync(ack, ct);
+            }
+
+            responses.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            responses.TryComplete(ex is OperationCanceledException ? new RpcException(new Status(StatusCode.Cancelled, "cancelled")) : ex);
+        }
+    }
+
+    private sealed class Writer(ChannelWriter<EventBatch> requests, FakeIngestClient owner) : IClientStreamWriter<EventBatch>
+    {
+        public WriteOptions? WriteOptions { get; set; }
+
+        public Task WriteAsync(EventBatch message) => WriteAsync(message, CancellationToken.None);
+
+        public async Task WriteAsync(EventBatch message, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            lock (owner._lock)
+            {
+                owner.Received.Add(message.Clone());
+                owner._outstanding++;
+                owner.MaxOutstanding = Math.Max(owner.MaxOutstanding, owner._outstanding);
+            }
+
+            if (!requests.TryWrite(message))
+                throw new RpcException(new Status(StatusCode.Internal, "write after the call completed"));
+            await Task.Yield();
+        }
+
+        public Task CompleteAsync()
+        {
+            requests.TryComplete();
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed class Reader(ChannelReader<BatchAck> responses, CancellationToken callToken) : IAsyncStreamReader<BatchAck>
+    {
+        public BatchAck Current { get; private set; } = null!;
+
+        public async Task<bool> MoveNext(CancellationToken cancellationToken)
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, callToken);
+            try
+            {
+                if (!await responses.WaitToReadAsync(linked.Token))
+                    return false;
+            }
+            catch (OperationCanceledException)
+            {
+                throw new RpcException(new Status(StatusCode.Cancelled, "cancelled"));
+            }
+
+            Current = await responses.ReadAsync(linked.Token);
+            return true;
+        }
+    }
+}

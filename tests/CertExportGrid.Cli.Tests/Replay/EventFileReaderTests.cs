@@ -1,0 +1,207 @@
+using System.Text;
+using CertExportGrid.Cli.Replay;
+
+namespace CertExportGrid.Cli.Tests.Replay;
+
+public class EventFileReaderTests
+{
+    private static string Utf8Of(EventLine line) => Encoding.UTF8.GetString(line.Utf8.Span);
+
+    [Fact]
+    public void Read_Utf8WithoutBom_YieldsRawBytesWithLineNumbers()
+    {
+        var content = EventFileReader.Parse(TestData.Utf8("<Event>a</Event>\n<Event>b</Event>\n"));
+
+        Assert.Equal(EventFileEncoding.Utf8, content.Encoding);
+        Assert.Equal([1, 2], content.Lines.Select(l => l.Number));
+        Assert.All(content.Lines, l => Assert.True(l.IsUtf8));
+        Assert.Equal("<Event>a</Event>", Utf8Of(content.Lines[0]));
+        Assert.Equal("<Event>b</Event>", Utf8Of(content.Lines[1]));
+    }
+
+    [Fact]
+    public void Read_Utf8WithBom_DropsBomFromFirstLine()
+    {
+        var content = EventFileReader.Parse(TestData.Utf8("<Event>a</Event>\r\n<Event>b</Event>\r\n", bom: true));
+
+        Assert.Equal(EventFileEncoding.Utf8Bom, content.Encoding);
+        Assert.Equal("<Event>a</Event>", Utf8Of(content.Lines[0]));
+        Assert.Equal(0x3C, content.Lines[0].Utf8.Span[0]);
+        Assert.Equal("<Event>b</Event>", Utf8Of(content.Lines[1]));
+    }
+
+    [Fact]
+    public void Read_Utf16LeWithBomAndCrlf_YieldsDecodedLinesWithNumbers()
+    {
+        var content = EventFileReader.Parse(TestData.Utf16Le("<Event>ä</Event>\r\n\r\n<Event>€ 𝄞</Event>\r\n"));
+
+        Assert.Equal(EventFileEncoding.Utf16LeBom, content.Encoding);
+        Assert.Equal([1, 3], content.Lines.Select(l => l.Number));
+        Assert.Equal("<Event>ä</Event>", content.Lines[0].Text);
+        Assert.Equal("<Event>€ 𝄞</Event>", content.Lines[1].Text);
+        Assert.All(content.Lines, l => Assert.False(l.IsUtf8));
+    }
+
+    [Fact]
+    public void Read_Utf16BeWithBom_YieldsDecodedLines()
+    {
+        byte[] bytes = [0xFE, 0xFF, .. Encoding.BigEndianUnicode.GetBytes("<Event>x</Event>\r\n<Event>y</Event>")];
+
+        var content = EventFileReader.Parse(bytes);
+
+        Assert.Equal(EventFileEncoding.Utf16BeBom, content.Encoding);
+        Assert.Equal(["<Event>x</Event>", "<Event>y</Event>"], content.Lines.Select(l => l.Text));
+    }
+
+    [Fact]
+    public void Read_BlankAndWhitespaceLines_AreSkippedButKeepNumbering()
+    {
+        var content = EventFileReader.Parse(TestData.Utf8("\n<Event>a</Event>\n\r\n  \t \n<Event>b</Event>\n\n"));
+
+        Assert.Equal([2, 5], content.Lines.Select(l => l.Number));
+        Assert.Equal("<Event>b</Event>", Utf8Of(content.Lines[1]));
+    }
+
+    [Fact]
+    public void Read_Utf16BlankLines_AreSkippedButKeepNumbering()
+    {
+        var content = EventFileReader.Parse(TestData.Utf16Le("\r\n \r\n<Event>a</Event>\r\n"));
+
+        Assert.Equal(3, Assert.Single(content.Lines).Number);
+    }
+
+    [Theory]
+    [InlineData("<Event>a</Event>\n<Event>last</Event>")]
+    [InlineData("<Event>a</Event>\r\n<Event>last</Event>\r")]
+    public void Read_LastLineWithoutNewline_IsKept(string text)
+    {
+        var utf8 = EventFileReader.Parse(TestData.Utf8(text));
+        var utf16 = EventFileReader.Parse(TestData.Utf16Le(text));
+
+        Assert.Equal("<Event>last</Event>", Utf8Of(utf8.Lines[^1]));
+        Assert.Equal(2, utf8.Lines[^1].Number);
+        Assert.Equal("<Event>last</Event>", utf16.Lines[^1].Text);
+        Assert.Equal(2, utf16.Lines[^1].Number);
+    }
+
+    [Fact]
+    public void Read_CrLf_StripsOnlyTheTrailingCr()
+    {
+        var content = EventFileReader.Parse(TestData.Utf8("<Event>a\rb</Event>\r\n"));
+
+        Assert.Equal("<Event>a\rb</Event>", Utf8Of(Assert.Single(content.Lines)));
+    }
+
+    [Fact]
+    public void Read_InvalidUtf8_IsPassedThroughAsBytes()
+    {
+        byte[] bytes = [.. Encoding.UTF8.GetBytes("<Event>"), 0xC3, 0x28, 0xFF, .. Encoding.UTF8.GetBytes("</Event>\n<Event>ok</Event>\n")];
+
+        var content = EventFileReader.Parse(bytes);
+
+        Assert.Equal(2, content.Lines.Count);
+        Assert.True(content.Lines[0].IsUtf8);
+        Assert.Equal(bytes[..18], content.Lines[0].Utf8.ToArray());
+        Assert.Equal("<Event>ok</Event>", Utf8Of(content.Lines[1]));
+    }
+
+    [Fact]
+    public void Read_NonAsciiUtf8_KeepsBytesUnchanged()
+    {
+        var text = "<Event><SubjectName>CN=Zoë Müller,O=Bücher \\, Co</SubjectName></Event>";
+
+        var line = Assert.Single(EventFileReader.Parse(TestData.Utf8(text + "\n")).Lines);
+
+        Assert.Equal(Encoding.UTF8.GetBytes(text), line.Utf8.ToArray());
+    }
+
+    [Fact]
+    public void Read_Utf16LeLineInsideUtf8File_PassesItThroughAndKeepsNextLineIntact()
+    {
+        byte[] bytes =
+        [
+            .. Encoding.UTF8.GetBytes("<Event>one</Event>\n"),
+            .. Encoding.Unicode.GetBytes("<Event>two</Event>\r\n"),
+            .. Encoding.UTF8.GetBytes("<Event>three</Event>\n"),
+        ];
+
+        var content = EventFileReader.Parse(bytes);
+
+        Assert.Equal(EventFileEncoding.Utf8, content.Encoding);
+        Assert.Equal([1, 2, 3], content.Lines.Select(l => l.Number));
+        var two = content.Lines[1];
+        Assert.True(two.IsUtf8);
+        Assert.Equal((byte)'<', two.Utf8.Span[0]);
+        Assert.Equal(0, two.Utf8.Span[1]);
+        Assert.Equal("<Event>three</Event>", Utf8Of(content.Lines[2]));
+    }
+
+    [Fact]
+    public void Read_Utf16LeLoneSurrogate_ReportsDecodeErrorForThatLineOnly()
+    {
+        byte[] bytes =
+        [
+            0xFF, 0xFE,
+            .. Encoding.Unicode.GetBytes("<Event>"), 0x00, 0xD8, .. Encoding.Unicode.GetBytes("</Event>\r\n"),
+            .. Encoding.Unicode.GetBytes("<Event>ok</Event>\r\n"),
+        ];
+
+        var content = EventFileReader.Parse(bytes);
+
+        Assert.Equal(2, content.Lines.Count);
+        Assert.Equal(1, content.Lines[0].Number);
+        Assert.Null(content.Lines[0].Text);
+        Assert.Contains("UTF-16LE", content.Lines[0].DecodeError);
+        Assert.Equal("<Event>ok</Event>", content.Lines[1].Text);
+    }
+
+    [Fact]
+    public void Read_Utf16LeOddTrailingByte_ReportsDecodeErrorOnLastLine()
+    {
+        byte[] bytes = [.. TestData.Utf16Le("<Event>a</Event>\r\n<Event>b"), 0x3E];
+
+        var content = EventFileReader.Parse(bytes);
+
+        Assert.Equal("<Event>a</Event>", content.Lines[0].Text);
+        Assert.Equal(2, content.Lines[1].Number);
+        Assert.NotNull(content.Lines[1].DecodeError);
+    }
+
+    [Theory]
+    [InlineData(new byte[0])]
+    [InlineData(new byte[] { 0xEF, 0xBB, 0xBF })]
+    [InlineData(new byte[] { 0xFF, 0xFE })]
+    [InlineData(new byte[] { 0x0A, 0x0D, 0x0A })]
+    public void Read_EmptyOrBomOnly_YieldsNoLines(byte[] bytes)
+    {
+        Assert.Empty(EventFileReader.Parse(bytes).Lines);
+    }
+
+    [Fact]
+    public void Read_EndOffsets_PointPastEachTerminator()
+    {
+        var utf8 = EventFileReader.Parse(TestData.Utf8("ab\r\ncd", bom: true));
+        var utf16 = EventFileReader.Parse(TestData.Utf16Le("ab\r\ncd"));
+
+        Assert.Equal([7L, 9L], utf8.Lines.Select(l => l.EndOffset));
+        Assert.Equal([10L, 14L], utf16.Lines.Select(l => l.EndOffset));
+    }
+
+    [Fact]
+    public void Read_FromDisk_ReadsTheFileAsBytes()
+    {
+        using var dir = TestData.TempDir();
+        var path = dir.File("events.xml", TestData.Utf16Le(TestData.Event() + "\r\n"));
+
+        var content = EventFileReader.Read(path);
+
+        Assert.Equal(EventFileEncoding.Utf16LeBom, content.Encoding);
+        Assert.Equal(TestData.Event(), Assert.Single(content.Lines).Text);
+    }
+
+    [Fact]
+    public void Read_MissingFile_ThrowsFileNotFound()
+    {
+        Assert.Throws<FileNotFoundException>(() => EventFileReader.Read(Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"))));
+    }
+}
