@@ -21,5 +21,10 @@ public sealed record DetectionRule
     public required string RiskMessageTemplate { get; init; }
 
     /// <summary>The risk message for one dest ($dest$ filled in verbatim).</summary>
-    public string FormatMessage(string dest) => throw new NotImplementedException();
+    /// <remarks>One pass, so a dest that itself contains "$dest$" is not expanded again.</remarks>
+    public string FormatMessage(string dest)
+    {
+        ArgumentNullException.ThrowIfNull(dest);
+        return RiskMessageTemplate.Replace("$dest$", dest, StringComparison.Ordinal);
+    }
 }
