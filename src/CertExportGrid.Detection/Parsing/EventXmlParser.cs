@@ -19,10 +19,14 @@ namespace CertExportGrid.Detection.Parsing;
 public sealed class EventXmlParser(ParserLimits limits)
 {
     private const int MaxMessageChars = 512;
+    private const int MaxCachedNameChars = 64 * 1024;
     private static readonly byte[] s_utf8Bom = [0xEF, 0xBB, 0xBF];
     private static readonly string s_dtdProhibitedMessage = ProbeDtdProhibitedMessage();
 
-    private readonly XmlReaderSettings _settings = CreateSettings(limits);
+    // Settings and name table are reused per thread: element names are atomized once per thread,
+    // not once per event. Parsing is synchronous, so a thread never uses them twice at a time.
+    [ThreadStatic]
+    private static XmlReaderSettings? t_settings;
 
     public EventXmlParser() : this(ParserLimits.Default) { }
 
@@ -93,7 +97,7 @@ public sealed class EventXmlParser(ParserLimits limits)
         EventFieldReader fields;
         try
         {
-            using var reader = XmlReader.Create(new MemoryTextReader(parsed), _settings);
+            using var reader = XmlReader.Create(new MemoryTextReader(parsed), ThreadSettings());
             fields = new EventFieldReader(reader, Limits, parsed, text, escaper);
             if (fields.ReadToEnd() is { } refused)
             {
@@ -182,13 +186,24 @@ public sealed class EventXmlParser(ParserLimits limits)
         return false;
     }
 
-    private static XmlReaderSettings CreateSettings(ParserLimits limits) => new()
+    private static XmlReaderSettings ThreadSettings()
     {
+        // Hostile input can bring thousands of made-up names; start afresh once they add up.
+        if (t_settings?.NameTable is not BoundedNameTable { Chars: <= MaxCachedNameChars })
+        {
+            t_settings = CreateSettings(new BoundedNameTable());
+        }
+
+        return t_settings;
+    }
+
+    // Size is checked before parsing (ParserLimits), so MaxCharactersInDocument is not needed here.
+    private static XmlReaderSettings CreateSettings(XmlNameTable? names) => new()
+    {
+        NameTable = names,
         DtdProcessing = DtdProcessing.Prohibit,
         XmlResolver = null,
         MaxCharactersFromEntities = 1024,
-        // Belt and braces: size is checked before parsing; escaping grows text at most sixfold.
-        MaxCharactersInDocument = (long)limits.MaxEventChars * 6,
         // Off so that references to C0 controls decode (see ControlCharEscaper); raw NUL, raw
         // U+FFFE/U+FFFF and raw unpaired surrogates are still refused by the reader itself.
         CheckCharacters = false,
@@ -201,7 +216,7 @@ public sealed class EventXmlParser(ParserLimits limits)
 
     private static string ProbeDtdProhibitedMessage()
     {
-        var settings = CreateSettings(ParserLimits.Default);
+        var settings = CreateSettings(names: null);
         try
         {
             using var reader = XmlReader.Create(new StringReader("<!DOCTYPE a><a/>"), settings);
