@@ -110,7 +110,7 @@ public static class NodeHostingExtensions
             grpc.Interceptors.Add<ExceptionMappingInterceptor>();
             grpc.MaxReceiveMessageSize = builder.Configuration.GetValue($"{IngestOptions.Section}:MaxMessageBytes", new IngestOptions().MaxMessageBytes);
         });
-        builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddGrpcHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
         builder.Services.AddSingleton(sp => new EventXmlParser(new ParserLimits
         {
             MaxEventChars = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<IngestOptions>>().Value.MaxEventChars,

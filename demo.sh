@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The main job on one machine with embedded defaults: start the server (silo + gRPC gateway, state in
+# a SQLite file), replay the bundled sample events, print the findings, stop the server.
+# Usage: ./demo.sh            (state goes to ./.demo/data and is reset on each run)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+port="${CERTEXPORTGRID_DEMO_PORT:-50051}"
+server="http://127.0.0.1:${port}"
+work=".demo"
+rm -rf "$work/data" && mkdir -p "$work"
+
+echo "== building"
+dotnet build CertExportGrid.sln -c Release -v quiet -nologo >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+node_dll="src/CertExportGrid.Node/bin/Release/net10.0/CertExportGrid.Node.dll"
+cli_dll="src/CertExportGrid.Cli/bin/Release/net10.0/certexportgrid.dll"
+
+echo "== starting the server on $server (log: $work/server.log)"
+dotnet "$node_dll" --urls "$server" --data "$work/data" >"$work/server.log" 2>&1 &
+server_pid=$!
+trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true' EXIT
+
+for _ in $(seq 1 120); do
+  if dotnet "$cli_dll" status --server "$server" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$server_pid" 2>/dev/null; then echo "the server exited:"; cat "$work/server.log"; exit 1; fi
+  sleep 0.5
+done
+
+echo "== replaying samples/*.xml"
+dotnet "$cli_dll" replay --server "$server" samples/*.xml
+
+echo "== findings"
+dotnet "$cli_dll" findings --server "$server"
