@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Xml;
 
 namespace CertExportGrid.Detection.Parsing;
 
@@ -73,6 +74,24 @@ internal sealed class ControlCharEscaper
         var index = Array.BinarySearch(_escapedAt, escapedOffset);
         var before = index >= 0 ? index : ~index; // references that start before this offset
         return escapedOffset - (before * Growth);
+    }
+
+    /// <summary>
+    /// The reader's message with its position translated back to the caller's text, so an operator
+    /// looking for the fault finds it where it is, not where our escaped copy had it.
+    /// </summary>
+    public string CorrectPosition(XmlException ex)
+    {
+        if (ex.LineNumber < 1 || ex.LinePosition < 1)
+        {
+            return ex.Message;
+        }
+
+        var lines = new LineMap(Escaped);
+        var lineStart = lines.OffsetOf(ex.LineNumber, 1);
+        var at = Math.Min(lineStart + ex.LinePosition - 1, Escaped.Length);
+        var position = ToOriginalOffset(at) - ToOriginalOffset(lineStart) + 1;
+        return ex.Message.Replace($", position {ex.LinePosition}.", $", position {position}.", StringComparison.Ordinal);
     }
 
     private static char HexDigit(int value) => (char)(value < 10 ? '0' + value : 'A' + value - 10);

@@ -13,7 +13,8 @@ namespace CertExportGrid.Detection.Parsing;
 /// Decisions (docs/semantics.md explains them for SOC readers):
 /// - Any DOCTYPE is refused before it is read: no entity is expanded, no URL fetched.
 /// - Raw C0 control characters (not NUL) are accepted as Windows writes them, as are character
-///   references to them; NUL, U+FFFE/U+FFFF and unpaired surrogates are refused, raw or referenced.
+///   references to them; NUL, U+FFFE/U+FFFF and unpaired surrogates are refused (raw anywhere,
+///   referenced in any field the parser reads).
 /// - Markup that is not well-formed is refused whole: nothing is salvaged from it.
 /// </remarks>
 public sealed class EventXmlParser(ParserLimits limits)
@@ -51,8 +52,8 @@ public sealed class EventXmlParser(ParserLimits limits)
         var skipped = utf8.StartsWith(s_utf8Bom) ? s_utf8Bom.Length : 0;
         utf8 = utf8[skipped..];
 
-        // Each UTF-16 char costs at most 3 UTF-8 bytes, so this bound is exact enough to refuse a
-        // huge input before spending anything on decoding it.
+        // Every 3 UTF-8 bytes decode to at least one UTF-16 char, so past this bound the char limit
+        // is certainly exceeded: refuse before spending anything on decoding.
         if (utf8.Length > (long)Limits.MaxEventChars * 3)
         {
             return Fail(RejectionCode.TooLarge, $"The event is {utf8.Length} bytes; the limit is {Limits.MaxEventChars} characters.",
@@ -108,7 +109,7 @@ public sealed class EventXmlParser(ParserLimits limits)
         }
         catch (XmlException ex)
         {
-            return Fail(Classify(ex, text.Span), out winEvent, out rejection);
+            return Fail(Classify(ex, text.Span, escaper), out winEvent, out rejection);
         }
 
         var result = fields.ToWinEvent();
@@ -123,7 +124,7 @@ public sealed class EventXmlParser(ParserLimits limits)
         return true;
     }
 
-    private static Classification.Rejected Classify(XmlException ex, ReadOnlySpan<char> text)
+    private static Classification.Rejected Classify(XmlException ex, ReadOnlySpan<char> text, ControlCharEscaper? escaper)
     {
         // The reader's "DTD is prohibited" error carries no position; the text test also catches a
         // DOCTYPE in a place where the reader reports a different error first.
@@ -132,7 +133,8 @@ public sealed class EventXmlParser(ParserLimits limits)
             return new(RejectionCode.DtdProhibited, "The event carries a DOCTYPE; DTDs are never processed (Windows does not write them).");
         }
 
-        var message = ex.Message.Length <= MaxMessageChars ? ex.Message : string.Concat(ex.Message.AsSpan(0, MaxMessageChars), "...");
+        var message = escaper is null ? ex.Message : escaper.CorrectPosition(ex);
+        message = message.Length <= MaxMessageChars ? message : string.Concat(message.AsSpan(0, MaxMessageChars), "...");
         return new(RejectionCode.NotWellFormed, message);
     }
 

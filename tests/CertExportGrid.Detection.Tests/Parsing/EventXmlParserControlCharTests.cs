@@ -114,4 +114,20 @@ public class EventXmlParserControlCharTests
         var xml = new EventXmlBuilder().Build().Replace("<EKUs>", "<EK\u0001Us>", StringComparison.Ordinal).Replace("</EKUs>", "</EK\u0001Us>", StringComparison.Ordinal);
         Parse.Rejected(xml, RejectionCode.NotWellFormed);
     }
+
+    [Fact]
+    public void Parse_NotWellFormedAfterControlChars_ReportsPositionInTheCallersText()
+    {
+        // Both inputs break at the same place: the bare '&'. Escaping the control characters must
+        // not move the reported position.
+        var plain = new EventXmlBuilder().WithSubjectMarkup("CN=ab", "x & y").Build();
+        var withControls = new EventXmlBuilder().WithSubjectMarkup("CN=\u0001\u0002", "x & y").Build();
+        Assert.Equal(plain.Length, withControls.Length);
+
+        var expected = Parse.Rejected(plain, RejectionCode.NotWellFormed).Message;
+        var actual = Parse.Rejected(withControls, RejectionCode.NotWellFormed).Message;
+
+        Assert.Contains("position", expected);
+        Assert.Equal(expected, actual);
+    }
 }

@@ -19,6 +19,19 @@ public class EventXmlParserRejectionTests
     }
 
     [Fact]
+    public void Parse_LongParserMessage_IsCappedAt512Chars()
+    {
+        // An unclosed chain of long element names makes XmlReader list every one in its message.
+        var name = new string('n', 200);
+        var xml = "<Event>" + string.Concat(Enumerable.Repeat($"<{name}>", 25));
+
+        var rejection = Parse.Rejected(xml, RejectionCode.NotWellFormed);
+
+        Assert.Equal(512 + "...".Length, rejection.Message.Length);
+        Assert.EndsWith("...", rejection.Message);
+    }
+
+    [Fact]
     public void Parse_BareAmpersandInText_IsNotWellFormed()
     {
         Parse.Rejected(new EventXmlBuilder().WithSubjectMarkup("CN=R&D Labs").Build(), RejectionCode.NotWellFormed);
