@@ -117,7 +117,8 @@ internal static class EventFileReader
             catch (DecoderFallbackException ex)
             {
                 var what = bigEndian ? "UTF-16BE" : "UTF-16LE";
-                line = new EventLine(number, next, default, null, $"not valid {what} at byte {position + ex.Index}: {ex.Message}");
+                var bytes = ex.BytesUnknown is { Length: > 0 } unknown ? Convert.ToHexString(unknown) : "?";
+                line = new EventLine(number, next, default, null, $"not valid {what}: the bytes {bytes} do not decode (lone surrogate or odd length)");
             }
 
             if (line.Text is null || !string.IsNullOrWhiteSpace(line.Text))

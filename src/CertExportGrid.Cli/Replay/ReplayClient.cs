@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using CertExportGrid.Contracts.V1;
 using Google.Protobuf;
 using Grpc.Core;
@@ -22,6 +23,7 @@ internal sealed class ReplayClient(Ingest.IngestClient client)
 
     /// <exception cref="ReplayFailedException">The server is unreachable, failed the stream or broke the protocol.</exception>
     /// <exception cref="IOException">A file is missing or unreadable (FileNotFoundException and friends).</exception>
+    /// <exception cref="UnauthorizedAccessException">A file may not be read.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<ReplaySummary> ReplayAsync(
         IReadOnlyList<string> files,
@@ -69,8 +71,8 @@ internal sealed class ReplayClient(Ingest.IngestClient client)
             return tally.Summary();
 
         cancellationToken.ThrowIfCancellationRequested();
-        if (sendError is IOException)
-            throw sendError;
+        if (sendError is IOException or UnauthorizedAccessException)
+            ExceptionDispatchInfo.Capture(sendError).Throw(); // the caller's file, not the server
         throw Failure(readError, sendError, tally.Summary());
     }
 
