@@ -1,0 +1,112 @@
+using CertExportGrid.Contracts.V1;
+using CertExportGrid.Node.Tests.Infrastructure;
+using Grpc.Core;
+using FindingsClient = CertExportGrid.Contracts.V1.Findings.FindingsClient;
+
+namespace CertExportGrid.Node.Tests.Findings;
+
+/// <summary>The server-streaming Subscribe call over real gRPC: snapshot, live updates, filters.</summary>
+public sealed class SubscribeTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    private readonly NodeFactory _factory = new();
+    private Grpc.Net.Client.GrpcChannel _channel = null!;
+
+    public Task InitializeAsync()
+    {
+        _channel = _factory.CreateChannel();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        _channel.Dispose();
+        await _factory.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Subscribe_WithSnapshot_SendsCurrentStateThenLiveUpdates()
+    {
+        var export = new EventXml { Computer = "WKS-SNAP", RecordId = 1, SystemTime = "2024-06-03T10:00:00Z" };
+        await IngestDriver.SendAsync(_channel, [IngestDriver.Batch("before", [export.Render()])]);
+        using var cts = new CancellationTokenSource(Patience);
+        using var call = new FindingsClient(_channel).Subscribe(new SubscribeRequest { IncludeSnapshot = true }, cancellationToken: cts.Token);
+        var stream = call.ResponseStream;
+
+        var snapshot = await NextAsync(stream, cts.Token);
+        Assert.Equal(("WKS-SNAP", 1ul, 1ul), (snapshot.Finding.Dest, snapshot.Finding.Count, snapshot.Finding.Version));
+        var complete = await NextAsync(stream, cts.Token);
+        Assert.Equal(1ul, complete.SnapshotComplete.Count);
+
+        await IngestDriver.SendAsync(_channel, [IngestDriver.Batch("after", [(export with { RecordId = 2, SystemTime = "2024-06-03T09:00:00Z" }).Render()])]);
+        var live = await NextAsync(stream, cts.Token);
+        Assert.Equal((2ul, 2ul), (live.Finding.Count, live.Finding.Version));
+        Assert.Equal(new DateTime(2024, 6, 3, 9, 0, 0, DateTimeKind.Utc), live.Finding.FirstTime.ToDateTime());
+        Assert.Equal("2024-06-03T09:00:00", live.Finding.FirstTimeSplunk);
+    }
+
+    [Fact]
+    public async Task Subscribe_FilterBySubject_ReceivesOnlyMatchingUpdates()
+    {
+        using var cts = new CancellationTokenSource(Patience);
+        var request = new SubscribeRequest { Filter = new FindingFilter() };
+        request.Filter.Subjects.Add("CN=wanted");
+        using var call = await SubscribeLiveAsync(new FindingsClient(_channel), request, cts.Token);
+
+        await IngestDriver.SendAsync(_channel, [IngestDriver.Batch("b", [
+            new EventXml { SubjectNames = ["CN=other"], RecordId = 1 }.Render(),
+            new EventXml { SubjectNames = ["CN=wanted"], RecordId = 2 }.Render(),
+        ])]);
+        await IngestDriver.SendAsync(_channel, [IngestDriver.Batch("c", [new EventXml { SubjectNames = ["CN=other"], RecordId = 3 }.Render()])]);
+        await IngestDriver.SendAsync(_channel, [IngestDriver.Batch("d", [new EventXml { SubjectNames = ["CN=wanted"], RecordId = 4 }.Render()])]);
+
+        var first = await NextAsync(call.ResponseStream, cts.Token);
+        var second = await NextAsync(call.ResponseStream, cts.Token);
+        Assert.Equal(("CN=wanted", 1ul), (first.Finding.Subject, first.Finding.Count));
+        Assert.Equal(("CN=wanted", 2ul), (second.Finding.Subject, second.Finding.Count));
+    }
+
+    [Fact]
+    public async Task Subscribe_TwoSubscribers_BothReceiveEveryUpdate()
+    {
+        using var cts = new CancellationTokenSource(Patience);
+        var client = new FindingsClient(_channel);
+        using var a = await SubscribeLiveAsync(client, new SubscribeRequest(), cts.Token);
+        using var b = await SubscribeLiveAsync(client, new SubscribeRequest(), cts.Token);
+
+        var events = Enumerable.Range(1, 5).Select(i => new EventXml { SubjectNames = [$"CN=k{i}"], RecordId = i }.Render());
+        await IngestDriver.SendAsync(_channel, [IngestDriver.Batch("b", events)]);
+
+        foreach (var call in new[] { a, b })
+        {
+            var subjects = new List<string>();
+            for (var i = 0; i < 5; i++)
+            {
+                subjects.Add((await NextAsync(call.ResponseStream, cts.Token)).Finding.Subject);
+            }
+
+            Assert.Equal(["CN=k1", "CN=k2", "CN=k3", "CN=k4", "CN=k5"], subjects.Order(StringComparer.Ordinal));
+        }
+    }
+
+    private static async Task<SubscribeResponse> NextAsync(IAsyncStreamReader<SubscribeResponse> stream, CancellationToken cancellationToken)
+    {
+        Assert.True(await stream.MoveNext(cancellationToken), "the stream ended early");
+        return stream.Current;
+    }
+
+    /// <summary>
+    /// Subscribes with a snapshot and reads it to its end: the subscription is registered before the
+    /// snapshot is taken, so once SnapshotComplete arrives every later update will be delivered.
+    /// </summary>
+    private static async Task<AsyncServerStreamingCall<SubscribeResponse>> SubscribeLiveAsync(FindingsClient client, SubscribeRequest request, CancellationToken cancellationToken)
+    {
+        request.IncludeSnapshot = true;
+        var call = client.Subscribe(request, cancellationToken: cancellationToken);
+        while ((await NextAsync(call.ResponseStream, cancellationToken)).KindCase != SubscribeResponse.KindOneofCase.SnapshotComplete)
+        {
+        }
+
+        return call;
+    }
+}
