@@ -20,11 +20,9 @@ dotnet "$node_dll" --urls "$server" --data "$work/data" >"$work/server.log" 2>&1
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true' EXIT
 
-for _ in $(seq 1 120); do
-  if dotnet "$cli_dll" status --server "$server" >/dev/null 2>&1; then break; fi
-  if ! kill -0 "$server_pid" 2>/dev/null; then echo "the server exited:"; cat "$work/server.log"; exit 1; fi
-  sleep 0.5
-done
+if ! dotnet "$cli_dll" status --server "$server" --wait 90; then
+  echo "the server did not become ready; its log:"; cat "$work/server.log"; exit 1
+fi
 
 echo "== replaying samples/*.xml"
 dotnet "$cli_dll" replay --server "$server" samples/*.xml

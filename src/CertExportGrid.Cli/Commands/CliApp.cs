@@ -13,6 +13,7 @@ internal static class CliApp
         root.Subcommands.Add(ReplayCommand.Create(server));
         root.Subcommands.Add(FindingsCommand.Create(server));
         root.Subcommands.Add(WatchCommand.Create(server));
+        root.Subcommands.Add(StatusCommand.Create(server));
         return root;
     }
 }

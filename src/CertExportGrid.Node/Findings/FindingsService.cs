@@ -11,6 +11,7 @@ namespace CertExportGrid.Node.Findings;
 public sealed class FindingsService(
     FindingsBroadcaster broadcaster,
     FindingsQuery query,
+    IHostApplicationLifetime lifetime,
     ILogger<FindingsService> logger) : Contracts.V1.Findings.FindingsBase
 {
     private const int DefaultPageSize = 1_000;
@@ -18,7 +19,10 @@ public sealed class FindingsService(
 
     public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<SubscribeResponse> responseStream, ServerCallContext context)
     {
-        var cancellationToken = context.CancellationToken;
+        // A subscription ends when the client leaves or the server starts stopping, so shutdown
+        // never waits on open streams; the client sees UNAVAILABLE and reconnects elsewhere.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var cancellationToken = linked.Token;
         var matcher = new FindingMatcher(request.Filter);
         // Registered before the snapshot is read, so no update falls between the two.
         var subscriber = broadcaster.Add(matcher);
@@ -52,7 +56,12 @@ public sealed class FindingsService(
         }
         catch (Exception exception) when (cancellationToken.IsCancellationRequested && exception is OperationCanceledException or InvalidOperationException)
         {
-            // The client left: the normal end of a subscription.
+            if (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, "The server is shutting down; subscribe again (to another gateway if there is one)."));
+            }
+
+            // Otherwise the client left: the normal end of a subscription.
         }
         finally
         {
