@@ -6,32 +6,17 @@ using FindingsClient = CertExportGrid.Contracts.V1.Findings.FindingsClient;
 namespace CertExportGrid.Node.Tests.Findings;
 
 /// <summary>ListFindings and GetFinding over real gRPC against the co-hosted silo.</summary>
-public sealed class FindingsApiTests : IAsyncLifetime
+public sealed class FindingsApiTests() : NodeTestBase()
 {
-    private readonly NodeFactory _factory = new();
-    private Grpc.Net.Client.GrpcChannel _channel = null!;
-
-    public Task InitializeAsync()
-    {
-        _channel = _factory.CreateChannel();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _channel.Dispose();
-        await _factory.DisposeAsync();
-    }
-
     [Fact]
     public async Task GetFinding_TwoUserDataVariants_ReturnsOneSplunkRowEach()
     {
         var powershell = new EventXml { RecordId = 1, SystemTime = "2024-06-01T10:00:00.5000000Z", ProcessName = "powershell.exe" };
         var certutil = powershell with { RecordId = 2, SystemTime = "2024-06-01T11:30:00Z", ProcessName = "certutil.exe" };
         var again = powershell with { RecordId = 3, SystemTime = "2024-06-01T12:00:00Z" };
-        await IngestDriver.SendAsync(_channel, [IngestDriver.Batch("b", [powershell.Render(), certutil.Render(), again.Render()])]);
+        await IngestDriver.SendAsync(Channel, [IngestDriver.Batch("b", [powershell.Render(), certutil.Render(), again.Render()])]);
 
-        var reply = await new FindingsClient(_channel).GetFindingAsync(new GetFindingRequest { Dest = powershell.Computer, Subject = powershell.SubjectNames[^1] });
+        var reply = await new FindingsClient(Channel).GetFindingAsync(new GetFindingRequest { Dest = powershell.Computer, Subject = powershell.SubjectNames[^1] });
 
         Assert.Equal(3ul, reply.Finding.Count);
         Assert.Equal("2024-06-01T10:00:00", reply.Finding.FirstTimeSplunk);
@@ -51,9 +36,9 @@ public sealed class FindingsApiTests : IAsyncLifetime
         var first = new EventXml { RecordId = 7, SystemTime = "2024-06-02T08:00:00Z", SubjectNames = ["CN=vpn, O=X", "vpn.corp.example.test"] };
         var later = first with { RecordId = 8, SystemTime = "2024-06-02T09:00:00Z", ProcessName = "certutil.exe" };
         // Arrival order is the reverse of event time: the last export is still the 09:00 one.
-        await IngestDriver.SendAsync(_channel, [IngestDriver.Batch("b1", [later.Render()]), IngestDriver.Batch("b2", [first.Render()])]);
+        await IngestDriver.SendAsync(Channel, [IngestDriver.Batch("b1", [later.Render()]), IngestDriver.Batch("b2", [first.Render()])]);
 
-        var finding = (await new FindingsClient(_channel).GetFindingAsync(new GetFindingRequest { Dest = first.Computer, Subject = "vpn.corp.example.test" })).Finding;
+        var finding = (await new FindingsClient(Channel).GetFindingAsync(new GetFindingRequest { Dest = first.Computer, Subject = "vpn.corp.example.test" })).Finding;
 
         Assert.Equal("d8ddfa9b-b724-4df9-9dbe-f34cc0936714", finding.Rule.Id);
         Assert.Equal(20u, finding.Rule.RiskScore);
@@ -68,7 +53,7 @@ public sealed class FindingsApiTests : IAsyncLifetime
     public async Task GetFinding_Unknown_IsNotFound()
     {
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
-            await new FindingsClient(_channel).GetFindingAsync(new GetFindingRequest { Dest = "nobody", Subject = "nothing" }));
+            await new FindingsClient(Channel).GetFindingAsync(new GetFindingRequest { Dest = "nobody", Subject = "nothing" }));
         Assert.Equal(StatusCode.NotFound, error.StatusCode);
     }
 
@@ -76,7 +61,7 @@ public sealed class FindingsApiTests : IAsyncLifetime
     public async Task GetFinding_EmptyDest_IsInvalidArgument()
     {
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
-            await new FindingsClient(_channel).GetFindingAsync(new GetFindingRequest { Subject = "CN=x" }));
+            await new FindingsClient(Channel).GetFindingAsync(new GetFindingRequest { Subject = "CN=x" }));
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
     }
 
@@ -84,9 +69,9 @@ public sealed class FindingsApiTests : IAsyncLifetime
     public async Task ListFindings_PagesInOrdinalOrderWithoutLossOrRepeat()
     {
         var events = Enumerable.Range(0, 25).Select(i => new EventXml { Computer = $"HOST-{i % 5}", SubjectNames = [$"CN=cert-{i:D2}"], RecordId = i + 1 }.Render());
-        await IngestDriver.SendAsync(_channel, [IngestDriver.Batch("b", events)]);
+        await IngestDriver.SendAsync(Channel, [IngestDriver.Batch("b", events)]);
 
-        var paged = await IngestDriver.ListAllAsync(_channel, pageSize: 10);
+        var paged = await IngestDriver.ListAllAsync(Channel, pageSize: 10);
 
         Assert.Equal(25, paged.Count);
         var keys = paged.Select(finding => (finding.Dest, finding.Subject)).ToList();
@@ -98,11 +83,11 @@ public sealed class FindingsApiTests : IAsyncLifetime
     public async Task ListFindings_FilterByDest_ReturnsOnlyThatHost()
     {
         var events = Enumerable.Range(0, 6).Select(i => new EventXml { Computer = $"HOST-{i % 2}", SubjectNames = [$"CN=c{i}"], RecordId = i + 1 }.Render());
-        await IngestDriver.SendAsync(_channel, [IngestDriver.Batch("b", events)]);
+        await IngestDriver.SendAsync(Channel, [IngestDriver.Batch("b", events)]);
 
         var filter = new FindingFilter();
         filter.Dests.Add("HOST-1");
-        var found = await IngestDriver.ListAllAsync(_channel, filter);
+        var found = await IngestDriver.ListAllAsync(Channel, filter);
 
         Assert.Equal(["CN=c1", "CN=c3", "CN=c5"], found.Select(finding => finding.Subject));
         Assert.All(found, finding => Assert.Equal("HOST-1", finding.Dest));
@@ -112,7 +97,7 @@ public sealed class FindingsApiTests : IAsyncLifetime
     public async Task ListFindings_BadPageToken_IsInvalidArgument()
     {
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
-            await new FindingsClient(_channel).ListFindingsAsync(new ListFindingsRequest { PageToken = "not a token!" }));
+            await new FindingsClient(Channel).ListFindingsAsync(new ListFindingsRequest { PageToken = "not a token!" }));
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
     }
 }

@@ -6,31 +6,16 @@ using FindingsClient = CertExportGrid.Contracts.V1.Findings.FindingsClient;
 namespace CertExportGrid.Node.Tests.Findings;
 
 /// <summary>The server-streaming Subscribe call over real gRPC: snapshot, live updates, filters.</summary>
-public sealed class SubscribeTests : IAsyncLifetime
+public sealed class SubscribeTests() : NodeTestBase()
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-    private readonly NodeFactory _factory = new();
-    private Grpc.Net.Client.GrpcChannel _channel = null!;
-
-    public Task InitializeAsync()
-    {
-        _channel = _factory.CreateChannel();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _channel.Dispose();
-        await _factory.DisposeAsync();
-    }
-
     [Fact]
     public async Task Subscribe_WithSnapshot_SendsCurrentStateThenLiveUpdates()
     {
         var export = new EventXml { Computer = "WKS-SNAP", RecordId = 1, SystemTime = "2024-06-03T10:00:00Z" };
-        await IngestDriver.SendAsync(_channel, [IngestDriver.Batch("before", [export.Render()])]);
+        await IngestDriver.SendAsync(Channel, [IngestDriver.Batch("before", [export.Render()])]);
         using var cts = new CancellationTokenSource(Patience);
-        using var call = new FindingsClient(_channel).Subscribe(new SubscribeRequest { IncludeSnapshot = true }, cancellationToken: cts.Token);
+        using var call = new FindingsClient(Channel).Subscribe(new SubscribeRequest { IncludeSnapshot = true }, cancellationToken: cts.Token);
         var stream = call.ResponseStream;
 
         var snapshot = await NextAsync(stream, cts.Token);
@@ -38,7 +23,7 @@ public sealed class SubscribeTests : IAsyncLifetime
         var complete = await NextAsync(stream, cts.Token);
         Assert.Equal(1ul, complete.SnapshotComplete.Count);
 
-        await IngestDriver.SendAsync(_channel, [IngestDriver.Batch("after", [(export with { RecordId = 2, SystemTime = "2024-06-03T09:00:00Z" }).Render()])]);
+        await IngestDriver.SendAsync(Channel, [IngestDriver.Batch("after", [(export with { RecordId = 2, SystemTime = "2024-06-03T09:00:00Z" }).Render()])]);
         var live = await NextAsync(stream, cts.Token);
         Assert.Equal((2ul, 2ul), (live.Finding.Count, live.Finding.Version));
         Assert.Equal(new DateTime(2024, 6, 3, 9, 0, 0, DateTimeKind.Utc), live.Finding.FirstTime.ToDateTime());
@@ -51,14 +36,14 @@ public sealed class SubscribeTests : IAsyncLifetime
         using var cts = new CancellationTokenSource(Patience);
         var request = new SubscribeRequest { Filter = new FindingFilter() };
         request.Filter.Subjects.Add("CN=wanted");
-        using var call = await SubscribeLiveAsync(new FindingsClient(_channel), request, cts.Token);
+        using var call = await SubscribeLiveAsync(new FindingsClient(Channel), request, cts.Token);
 
-        await IngestDriver.SendAsync(_channel, [IngestDriver.Batch("b", [
+        await IngestDriver.SendAsync(Channel, [IngestDriver.Batch("b", [
             new EventXml { SubjectNames = ["CN=other"], RecordId = 1 }.Render(),
             new EventXml { SubjectNames = ["CN=wanted"], RecordId = 2 }.Render(),
         ])]);
-        await IngestDriver.SendAsync(_channel, [IngestDriver.Batch("c", [new EventXml { SubjectNames = ["CN=other"], RecordId = 3 }.Render()])]);
-        await IngestDriver.SendAsync(_channel, [IngestDriver.Batch("d", [new EventXml { SubjectNames = ["CN=wanted"], RecordId = 4 }.Render()])]);
+        await IngestDriver.SendAsync(Channel, [IngestDriver.Batch("c", [new EventXml { SubjectNames = ["CN=other"], RecordId = 3 }.Render()])]);
+        await IngestDriver.SendAsync(Channel, [IngestDriver.Batch("d", [new EventXml { SubjectNames = ["CN=wanted"], RecordId = 4 }.Render()])]);
 
         var first = await NextAsync(call.ResponseStream, cts.Token);
         var second = await NextAsync(call.ResponseStream, cts.Token);
@@ -70,12 +55,12 @@ public sealed class SubscribeTests : IAsyncLifetime
     public async Task Subscribe_TwoSubscribers_BothReceiveEveryUpdate()
     {
         using var cts = new CancellationTokenSource(Patience);
-        var client = new FindingsClient(_channel);
+        var client = new FindingsClient(Channel);
         using var a = await SubscribeLiveAsync(client, new SubscribeRequest(), cts.Token);
         using var b = await SubscribeLiveAsync(client, new SubscribeRequest(), cts.Token);
 
         var events = Enumerable.Range(1, 5).Select(i => new EventXml { SubjectNames = [$"CN=k{i}"], RecordId = i }.Render());
-        await IngestDriver.SendAsync(_channel, [IngestDriver.Batch("b", events)]);
+        await IngestDriver.SendAsync(Channel, [IngestDriver.Batch("b", events)]);
 
         foreach (var call in new[] { a, b })
         {

@@ -7,34 +7,19 @@ using Grpc.Core;
 namespace CertExportGrid.Node.Tests.Ingest;
 
 /// <summary>The ingest call's contract beyond the conformance cases: acks, limits, pre-parsed events.</summary>
-public sealed class IngestTests : IAsyncLifetime
+public sealed class IngestTests() : NodeTestBase(new Dictionary<string, string?> { ["CertExportGrid:Ingest:MaxEventsPerBatch"] = "50" })
 {
-    private readonly NodeFactory _factory = new(new Dictionary<string, string?> { ["CertExportGrid:Ingest:MaxEventsPerBatch"] = "50" });
-    private Grpc.Net.Client.GrpcChannel _channel = null!;
-
-    public Task InitializeAsync()
-    {
-        _channel = _factory.CreateChannel();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _channel.Dispose();
-        await _factory.DisposeAsync();
-    }
-
     [Fact]
     public async Task StreamEvents_ManyBatches_OneAckPerBatchInOrder()
     {
         var batches = Enumerable.Range(0, 20).Select(b => IngestDriver.Batch($"batch-{b}",
             Enumerable.Range(0, 10).Select(i => new EventXml { RecordId = (b * 10) + i + 1, SubjectNames = [$"CN=k{i}"] }.Render())));
 
-        var acks = await IngestDriver.SendAsync(_channel, batches);
+        var acks = await IngestDriver.SendAsync(Channel, batches);
 
         Assert.Equal(Enumerable.Range(0, 20).Select(b => $"batch-{b}"), acks.Select(ack => ack.BatchId));
         Assert.All(acks, ack => Assert.Equal((10u, 0u, 0u, 0), (ack.Accepted, ack.Duplicates, ack.Ignored, ack.Rejected.Count)));
-        var findings = await IngestDriver.ListAllAsync(_channel);
+        var findings = await IngestDriver.ListAllAsync(Channel);
         Assert.Equal(10, findings.Count);
         Assert.All(findings, finding => Assert.Equal(20ul, finding.Count));
     }
@@ -44,14 +29,14 @@ public sealed class IngestTests : IAsyncLifetime
     {
         var batch = IngestDriver.Batch("once", Enumerable.Range(1, 5).Select(i => new EventXml { Computer = "WKS-DUP", RecordId = i }.Render()));
 
-        var first = await IngestDriver.SendAsync(_channel, [batch]);
-        var again = await IngestDriver.SendAsync(_channel, [batch]);
+        var first = await IngestDriver.SendAsync(Channel, [batch]);
+        var again = await IngestDriver.SendAsync(Channel, [batch]);
 
         Assert.Equal((5u, 0u), (first[0].Accepted, first[0].Duplicates));
         Assert.Equal((5u, 5u), (again[0].Accepted, again[0].Duplicates));
         var filter = new FindingFilter();
         filter.Dests.Add("WKS-DUP");
-        Assert.Equal(5ul, Assert.Single(await IngestDriver.ListAllAsync(_channel, filter)).Count);
+        Assert.Equal(5ul, Assert.Single(await IngestDriver.ListAllAsync(Channel, filter)).Count);
     }
 
     [Fact]
@@ -59,12 +44,12 @@ public sealed class IngestTests : IAsyncLifetime
     {
         var tooBig = IngestDriver.Batch("big", Enumerable.Range(1, 51).Select(i => new EventXml { RecordId = i }.Render()));
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => IngestDriver.SendAsync(_channel, [tooBig]));
+        var error = await Assert.ThrowsAsync<RpcException>(() => IngestDriver.SendAsync(Channel, [tooBig]));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("limit is 50", error.Status.Detail, StringComparison.Ordinal);
         // The service keeps serving.
-        var ok = await IngestDriver.SendAsync(_channel, [IngestDriver.Batch("small", [new EventXml().Render()])]);
+        var ok = await IngestDriver.SendAsync(Channel, [IngestDriver.Batch("small", [new EventXml().Render()])]);
         Assert.Equal(1u, ok[0].Accepted);
     }
 
@@ -86,10 +71,10 @@ public sealed class IngestTests : IAsyncLifetime
         var batch = new EventBatch { BatchId = "parsed" };
         batch.Events.Add(new Event { Parsed = parsed });
 
-        var ack = (await IngestDriver.SendAsync(_channel, [batch]))[0];
+        var ack = (await IngestDriver.SendAsync(Channel, [batch]))[0];
 
         Assert.Equal(1u, ack.Accepted);
-        var finding = Assert.Single(await IngestDriver.ListAllAsync(_channel, Filter("WKS-PARSED")));
+        var finding = Assert.Single(await IngestDriver.ListAllAsync(Channel, Filter("WKS-PARSED")));
         Assert.Equal(("user@corp.example.test", 1ul), (finding.Subject, finding.Count));
         Assert.Equal(new DateTime(2024, 6, 4, 1, 2, 3, DateTimeKind.Utc).AddTicks(4567891), finding.FirstTime.ToDateTime());
     }
@@ -101,7 +86,7 @@ public sealed class IngestTests : IAsyncLifetime
         batch.Events.Add(new Event { Parsed = new ParsedEvent { Computer = "WKS-X", Channel = "c", EventId = 1007, UserDataXml = "<x/>" } });
         batch.Events.Add(new Event());
 
-        var ack = (await IngestDriver.SendAsync(_channel, [batch]))[0];
+        var ack = (await IngestDriver.SendAsync(Channel, [batch]))[0];
 
         Assert.Equal(2, ack.Rejected.Count);
         Assert.Equal((0u, RejectReason.MissingField), (ack.Rejected[0].Index, ack.Rejected[0].Reason));
@@ -117,7 +102,7 @@ public sealed class IngestTests : IAsyncLifetime
         var batch = new EventBatch { BatchId = "enc" };
         batch.Events.Add(new Event { XmlUtf8 = ByteString.CopyFrom(broken) });
 
-        var ack = (await IngestDriver.SendAsync(_channel, [batch]))[0];
+        var ack = (await IngestDriver.SendAsync(Channel, [batch]))[0];
 
         Assert.Equal(RejectReason.InvalidEncoding, Assert.Single(ack.Rejected).Reason);
     }
