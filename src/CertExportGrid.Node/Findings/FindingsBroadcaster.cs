@@ -20,27 +20,37 @@ public sealed class FindingsBroadcaster(
 
     private readonly string _gatewayId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
     private readonly ConcurrentDictionary<long, Subscriber> _subscribers = new();
+    // Appending to the log and offering to subscribers happen under one lock, so a subscriber
+    // registered (with its backlog) under the same lock sees every update exactly once.
+    private readonly Lock _gate = new();
+    private readonly UpdateLog _log = new(options.Value.ResumeLogSize);
     private long _nextId;
     private IFindingsObserver? _reference;
 
+    public UpdateLog Log => _log;
+
     public Task OnFindingsChanged(FindingSnapshot[] updates)
     {
-        foreach (var subscriber in _subscribers.Values)
+        lock (_gate)
         {
             foreach (var update in updates)
             {
-                if (!subscriber.Matcher.Matches(update.Dest, update.Subject))
+                var sequence = _log.Append(update);
+                foreach (var subscriber in _subscribers.Values)
                 {
-                    continue;
-                }
+                    if (!subscriber.Matcher.Matches(update.Dest, update.Subject))
+                    {
+                        continue;
+                    }
 
-                if (subscriber.Offer(update))
-                {
-                    metrics.UpdateDelivered();
-                }
-                else
-                {
-                    metrics.UpdateDropped();
+                    if (subscriber.Offer(sequence, update))
+                    {
+                        metrics.UpdateDelivered();
+                    }
+                    else
+                    {
+                        metrics.UpdateDropped();
+                    }
                 }
             }
         }
@@ -48,13 +58,33 @@ public sealed class FindingsBroadcaster(
         return Task.CompletedTask;
     }
 
-    public Subscriber Add(FindingMatcher matcher)
+    /// <summary>
+    /// Registers a subscriber. With <paramref name="resumeAfter"/>, queues the logged updates after
+    /// that sequence first; <see cref="Registration.Resumed"/> is false when they are no longer held.
+    /// </summary>
+    public Registration Add(FindingMatcher matcher, long? resumeAfter = null)
     {
         var subscriber = new Subscriber(Interlocked.Increment(ref _nextId), matcher, options.Value.BufferSize);
-        _subscribers[subscriber.Id] = subscriber;
+        var resumed = false;
+        long registeredAt;
+        lock (_gate)
+        {
+            if (resumeAfter is { } after && _log.TryReadAfter(after, out var missed))
+            {
+                subscriber.Preload(missed.Where(entry => matcher.Matches(entry.Update.Dest, entry.Update.Subject)));
+                resumed = true;
+            }
+
+            registeredAt = _log.Newest;
+            _subscribers[subscriber.Id] = subscriber;
+        }
+
         metrics.SubscriberConnected();
-        return subscriber;
+        return new Registration(subscriber, registeredAt, resumed);
     }
+
+    /// <summary>A new subscription: its buffer, the log sequence at registration, and whether a resume succeeded.</summary>
+    public readonly record struct Registration(Subscriber Subscriber, long RegisteredAt, bool Resumed);
 
     public void Remove(Subscriber subscriber)
     {

@@ -24,41 +24,54 @@ public sealed class FindingsService(
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         var cancellationToken = linked.Token;
         var matcher = new FindingMatcher(request.Filter);
-        // Registered before the snapshot is read, so no update falls between the two.
-        var subscriber = broadcaster.Add(matcher);
+        var resumeAfter = ParseResumePosition(request.ResumeFrom);
+        // Registered before any snapshot is read, so no update falls between the two.
+        var (subscriber, registeredAt, resumed) = broadcaster.Add(matcher, resumeAfter);
         NodeLog.SubscriberConnected(logger, subscriber.Id, request.IncludeSnapshot);
         // Versions already sent per key: a subscriber never sees a finding go backwards, even when
         // an update produced before the snapshot is delivered after it.
         var sent = new Dictionary<FindingKey, long>();
         try
         {
-            if (request.IncludeSnapshot)
+            if (request.ResumeFrom.Length > 0 && !resumed)
             {
-                await SendSnapshotAsync(matcher, sent, responseStream, cancellationToken);
+                await responseStream.WriteAsync(new SubscribeResponse
+                {
+                    ResumeExpired = new ResumeExpired
+                    {
+                        Requested = request.ResumeFrom,
+                        Reason = "position no longer held by this gateway (too old, or the gateway restarted); a snapshot follows",
+                    },
+                }, cancellationToken);
+                await SendSnapshotAsync(matcher, registeredAt, sent, responseStream, cancellationToken);
+            }
+            else if (request.ResumeFrom.Length == 0 && request.IncludeSnapshot)
+            {
+                await SendSnapshotAsync(matcher, registeredAt, sent, responseStream, cancellationToken);
             }
 
             while (!cancellationToken.IsCancellationRequested)
             {
-                var (update, dropped) = await subscriber.NextAsync(cancellationToken);
-                if (dropped is { } count)
+                var item = await subscriber.NextAsync(cancellationToken);
+                if (item.IsGap)
                 {
-                    NodeLog.SubscriberGap(logger, subscriber.Id, count);
+                    NodeLog.SubscriberGap(logger, subscriber.Id, item.Dropped);
                     await responseStream.WriteAsync(new SubscribeResponse
                     {
-                        Gap = new Gap { Dropped = (ulong)count, Reason = "subscriber buffer full; a fresh snapshot follows" },
+                        Gap = new Gap { Dropped = (ulong)item.Dropped, Reason = "subscriber buffer full; a fresh snapshot follows" },
                     }, cancellationToken);
-                    await SendSnapshotAsync(matcher, sent, responseStream, cancellationToken);
+                    await SendSnapshotAsync(matcher, item.Sequence, sent, responseStream, cancellationToken);
                     continue;
                 }
 
-                await SendIfNewerAsync(update!, sent, responseStream, cancellationToken);
+                await SendIfNewerAsync(item, sent, responseStream, cancellationToken);
             }
         }
         catch (Exception exception) when (cancellationToken.IsCancellationRequested && exception is OperationCanceledException or InvalidOperationException)
         {
             if (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
             {
-                throw new RpcException(new Status(StatusCode.Unavailable, "The server is shutting down; subscribe again (to another gateway if there is one)."));
+                throw new RpcException(new Status(StatusCode.Unavailable, "The server is shutting down; subscribe again with your last position (to another gateway if there is one)."));
             }
 
             // Otherwise the client left: the normal end of a subscription.
@@ -113,7 +126,11 @@ public sealed class FindingsService(
         return response;
     }
 
-    private async Task SendSnapshotAsync(FindingMatcher matcher, Dictionary<FindingKey, long> sent, IServerStreamWriter<SubscribeResponse> stream, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends every current finding, then SnapshotComplete carrying the position the snapshot covers:
+    /// it was read after every update up to <paramref name="coversSequence"/> reached this gateway.
+    /// </summary>
+    private async Task SendSnapshotAsync(FindingMatcher matcher, long coversSequence, Dictionary<FindingKey, long> sent, IServerStreamWriter<SubscribeResponse> stream, CancellationToken cancellationToken)
     {
         var keys = await query.MatchingKeysAsync(matcher, cancellationToken);
         var findings = await query.FetchAsync(keys, includeRows: false, cancellationToken);
@@ -124,11 +141,16 @@ public sealed class FindingsService(
             await stream.WriteAsync(new SubscribeResponse { Finding = FindingMapper.ToProto(finding) }, cancellationToken);
         }
 
-        await stream.WriteAsync(new SubscribeResponse { SnapshotComplete = new SnapshotComplete { Count = (ulong)findings.Count } }, cancellationToken);
+        await stream.WriteAsync(new SubscribeResponse
+        {
+            SnapshotComplete = new SnapshotComplete { Count = (ulong)findings.Count },
+            Position = broadcaster.Log.PositionOf(coversSequence),
+        }, cancellationToken);
     }
 
-    private static async Task SendIfNewerAsync(FindingSnapshot update, Dictionary<FindingKey, long> sent, IServerStreamWriter<SubscribeResponse> stream, CancellationToken cancellationToken)
+    private async Task SendIfNewerAsync(SubscriberItem item, Dictionary<FindingKey, long> sent, IServerStreamWriter<SubscribeResponse> stream, CancellationToken cancellationToken)
     {
+        var update = item.Update!;
         var key = new FindingKey(update.Dest, update.Subject);
         if (sent.TryGetValue(key, out var version) && update.Version <= version)
         {
@@ -136,7 +158,23 @@ public sealed class FindingsService(
         }
 
         sent[key] = update.Version;
-        await stream.WriteAsync(new SubscribeResponse { Finding = FindingMapper.ToProto(update) }, cancellationToken);
+        await stream.WriteAsync(new SubscribeResponse
+        {
+            Finding = FindingMapper.ToProto(update),
+            Position = broadcaster.Log.PositionOf(item.Sequence),
+        }, cancellationToken);
+    }
+
+    /// <summary>Null for no resume; -1 for a position of another epoch (reported as expired).</summary>
+    private long? ParseResumePosition(string position)
+    {
+        if (position.Length == 0)
+        {
+            return null;
+        }
+
+        return broadcaster.Log.SequenceOf(position)
+            ?? throw new RpcException(new Status(StatusCode.InvalidArgument, $"resume_from '{position}' is not a position this service issued (expected EPOCH.SEQUENCE)."));
     }
 
     private static int FirstAfter(IReadOnlyList<FindingKey> keys, FindingKey after)

@@ -14,4 +14,12 @@ public sealed class SubscriberOptions
     /// </summary>
     [Range(16, 10_000_000)]
     public int BufferSize { get; set; } = 10_000;
+
+    /// <summary>
+    /// Recent updates each gateway keeps with their positions (default 100,000), so a subscriber
+    /// that reconnects with resume_from gets exactly what it missed. Older positions are answered
+    /// with ResumeExpired and a snapshot.
+    /// </summary>
+    [Range(16, 100_000_000)]
+    public int ResumeLogSize { get; set; } = 100_000;
 }

@@ -1,6 +1,7 @@
 using CertExportGrid.Contracts.V1;
 using CertExportGrid.Node.Tests.Infrastructure;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using FindingsClient = CertExportGrid.Contracts.V1.Findings.FindingsClient;
 
 namespace CertExportGrid.Node.Tests.Findings;
@@ -71,6 +72,80 @@ public sealed class SubscribeTests() : NodeTestBase()
             }
 
             Assert.Equal(["CN=k1", "CN=k2", "CN=k3", "CN=k4", "CN=k5"], subjects.Order(StringComparer.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task Subscribe_ResumeFromPosition_DeliversEveryMissedUpdateOnceInOrder()
+    {
+        using var cts = new CancellationTokenSource(Patience);
+        var client = new FindingsClient(Channel);
+        string position;
+        using (var first = await SubscribeLiveAsync(client, new SubscribeRequest(), cts.Token))
+        {
+            await IngestDriver.SendAsync(Channel, [IngestDriver.Batch("seen", [new EventXml { SubjectNames = ["CN=a"], RecordId = 1 }.Render()])]);
+            var seen = await NextAsync(first.ResponseStream, cts.Token);
+            Assert.Equal(("CN=a", 1ul), (seen.Finding.Subject, seen.Finding.Version));
+            position = seen.Position;
+        }
+
+        // Missed while disconnected: three updates of CN=a, one of CN=b.
+        for (var record = 2; record <= 4; record++)
+        {
+            await IngestDriver.SendAsync(Channel, [IngestDriver.Batch($"m{record}", [new EventXml { SubjectNames = ["CN=a"], RecordId = record }.Render()])]);
+        }
+
+        await IngestDriver.SendAsync(Channel, [IngestDriver.Batch("mb", [new EventXml { SubjectNames = ["CN=b"], RecordId = 9 }.Render()])]);
+        await WaitForLogAsync(position, expected: 4, cts.Token);
+
+        using var resumed = client.Subscribe(new SubscribeRequest { ResumeFrom = position }, cancellationToken: cts.Token);
+        var missed = new List<(string, ulong)>();
+        for (var i = 0; i < 4; i++)
+        {
+            var update = await NextAsync(resumed.ResponseStream, cts.Token);
+            Assert.Equal(SubscribeResponse.KindOneofCase.Finding, update.KindCase);
+            missed.Add((update.Finding.Subject, update.Finding.Version));
+        }
+
+        Assert.Equal([("CN=a", 2ul), ("CN=a", 3ul), ("CN=a", 4ul), ("CN=b", 1ul)], missed);
+        await IngestDriver.SendAsync(Channel, [IngestDriver.Batch("live", [new EventXml { SubjectNames = ["CN=a"], RecordId = 5 }.Render()])]);
+        var live = await NextAsync(resumed.ResponseStream, cts.Token);
+        Assert.Equal(("CN=a", 5ul), (live.Finding.Subject, live.Finding.Version));
+    }
+
+    [Fact]
+    public async Task Subscribe_ResumeFromUnknownEpoch_SaysExpiredThenSendsSnapshot()
+    {
+        using var cts = new CancellationTokenSource(Patience);
+        await IngestDriver.SendAsync(Channel, [IngestDriver.Batch("b", [new EventXml { SubjectNames = ["CN=x"], RecordId = 1 }.Render()])]);
+
+        using var call = new FindingsClient(Channel).Subscribe(new SubscribeRequest { ResumeFrom = "000000000000.17" }, cancellationToken: cts.Token);
+
+        var expired = await NextAsync(call.ResponseStream, cts.Token);
+        Assert.Equal("000000000000.17", expired.ResumeExpired.Requested);
+        var snapshot = await NextAsync(call.ResponseStream, cts.Token);
+        Assert.Equal("CN=x", snapshot.Finding.Subject);
+        var complete = await NextAsync(call.ResponseStream, cts.Token);
+        Assert.Equal(1ul, complete.SnapshotComplete.Count);
+        Assert.NotEmpty(complete.Position);
+    }
+
+    [Fact]
+    public async Task Subscribe_MalformedResumePosition_IsInvalidArgument()
+    {
+        using var call = new FindingsClient(Channel).Subscribe(new SubscribeRequest { ResumeFrom = "garbage" });
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+    }
+
+    /// <summary>Fan-out is asynchronous: wait until the gateway has logged the missed updates.</summary>
+    private async Task WaitForLogAsync(string position, int expected, CancellationToken cancellationToken)
+    {
+        var broadcaster = Factory.Services.GetRequiredService<CertExportGrid.Node.Findings.FindingsBroadcaster>();
+        var after = broadcaster.Log.SequenceOf(position)!.Value;
+        while (broadcaster.Log.Newest < after + expected)
+        {
+            await Task.Delay(20, cancellationToken);
         }
     }
 

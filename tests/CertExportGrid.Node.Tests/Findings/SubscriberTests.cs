@@ -7,18 +7,18 @@ namespace CertExportGrid.Node.Tests.Findings;
 public sealed class SubscriberTests
 {
     [Fact]
-    public async Task Offer_BeyondCapacity_DropsBufferAndSignalsGapWithCount()
+    public async Task Offer_BeyondCapacity_DropsBufferAndSignalsGapWithCountAndLastSequence()
     {
         var subscriber = new Subscriber(1, new FindingMatcher(null), capacity: 3);
         for (var version = 1; version <= 5; version++)
         {
-            subscriber.Offer(Update(version));
+            subscriber.Offer(version, Update(version));
         }
 
-        var (update, dropped) = await subscriber.NextAsync(CancellationToken.None);
+        var gap = await subscriber.NextAsync(CancellationToken.None);
 
-        Assert.Null(update);
-        Assert.Equal(5, dropped);
+        Assert.True(gap.IsGap);
+        Assert.Equal((5L, 5L), (gap.Dropped, gap.Sequence));
         Assert.True(subscriber.IsIdle);
     }
 
@@ -26,18 +26,34 @@ public sealed class SubscriberTests
     public async Task Offer_AfterGapConsumed_DeliversAgainInOrder()
     {
         var subscriber = new Subscriber(1, new FindingMatcher(null), capacity: 2);
-        subscriber.Offer(Update(1));
-        subscriber.Offer(Update(2));
-        Assert.False(subscriber.Offer(Update(3)));
+        subscriber.Offer(1, Update(1));
+        subscriber.Offer(2, Update(2));
+        Assert.False(subscriber.Offer(3, Update(3)));
         _ = await subscriber.NextAsync(CancellationToken.None);
 
-        Assert.True(subscriber.Offer(Update(4)));
-        Assert.True(subscriber.Offer(Update(5)));
+        Assert.True(subscriber.Offer(4, Update(4)));
+        Assert.True(subscriber.Offer(5, Update(5)));
         var first = await subscriber.NextAsync(CancellationToken.None);
         var second = await subscriber.NextAsync(CancellationToken.None);
 
-        Assert.Equal((4L, (long?)null), (first.Update!.Version, first.Dropped));
+        Assert.Equal((4L, 4L, false), (first.Sequence, first.Update!.Version, first.IsGap));
         Assert.Equal(5L, second.Update!.Version);
+    }
+
+    [Fact]
+    public async Task Preload_LargerThanCapacity_DeliveredWholeBeforeLiveUpdates()
+    {
+        var subscriber = new Subscriber(1, new FindingMatcher(null), capacity: 2);
+        subscriber.Preload(Enumerable.Range(1, 5).Select(i => ((long)i, Update(i))));
+        Assert.True(subscriber.Offer(6, Update(6)));
+
+        var sequences = new List<long>();
+        for (var i = 0; i < 6; i++)
+        {
+            sequences.Add((await subscriber.NextAsync(CancellationToken.None)).Sequence);
+        }
+
+        Assert.Equal([1, 2, 3, 4, 5, 6], sequences);
     }
 
     [Fact]
@@ -47,21 +63,21 @@ public sealed class SubscriberTests
         var pending = subscriber.NextAsync(CancellationToken.None);
         Assert.False(pending.IsCompleted);
 
-        subscriber.Offer(Update(9));
+        subscriber.Offer(9, Update(9));
 
-        var (update, _) = await pending.WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.Equal(9L, update!.Version);
+        var item = await pending.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(9L, item.Update!.Version);
     }
 
-    private static FindingSnapshot Update(long version) => new()
+    internal static FindingSnapshot Update(long version, string subject = "s") => new()
     {
         Dest = "d",
-        Subject = "s",
+        Subject = subject,
         Count = version,
         FirstTicks = 0,
         LastTicks = 0,
         Version = version,
-        SubjectNames = ["s"],
+        SubjectNames = [subject],
         LastExport = new ExportDetails(),
         RowCount = 1,
         Rule = new RuleReference { Id = "r", Name = "r", Version = 1, MitreAttackIds = [], RiskScore = 20, AnalyticStory = "", Type = "Anomaly" },

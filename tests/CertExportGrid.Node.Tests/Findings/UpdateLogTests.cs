@@ -1,0 +1,51 @@
+using CertExportGrid.Node.Findings;
+
+namespace CertExportGrid.Node.Tests.Findings;
+
+public sealed class UpdateLogTests
+{
+    [Fact]
+    public void TryReadAfter_HeldPosition_ReturnsEveryLaterUpdateInOrder()
+    {
+        var log = new UpdateLog(capacity: 10);
+        for (var i = 1; i <= 7; i++)
+        {
+            log.Append(SubscriberTests.Update(i));
+        }
+
+        Assert.True(log.TryReadAfter(4, out var missed));
+        Assert.Equal([5L, 6L, 7L], missed.Select(entry => entry.Sequence));
+        Assert.Equal([5L, 6L, 7L], missed.Select(entry => entry.Update.Version));
+    }
+
+    [Fact]
+    public void TryReadAfter_OverwrittenPosition_IsUnavailable()
+    {
+        var log = new UpdateLog(capacity: 4);
+        for (var i = 1; i <= 10; i++)
+        {
+            log.Append(SubscriberTests.Update(i));
+        }
+
+        Assert.Equal(7, log.Oldest);
+        Assert.False(log.TryReadAfter(5, out _));
+        Assert.True(log.TryReadAfter(6, out var missed));
+        Assert.Equal([7L, 8L, 9L, 10L], missed.Select(entry => entry.Sequence));
+    }
+
+    [Fact]
+    public void TryReadAfter_FuturePosition_IsUnavailable() =>
+        Assert.False(new UpdateLog(4).TryReadAfter(3, out _));
+
+    [Fact]
+    public void SequenceOf_OwnPositionRoundTrips_OtherEpochIsMinusOne_GarbageIsNull()
+    {
+        var log = new UpdateLog(4);
+        var other = new UpdateLog(4);
+
+        Assert.Equal(42, log.SequenceOf(log.PositionOf(42)));
+        Assert.Equal(-1, log.SequenceOf(other.PositionOf(42)));
+        Assert.Null(log.SequenceOf("not-a-position"));
+        Assert.Null(log.SequenceOf($"{log.Epoch}.-3"));
+    }
+}
