@@ -14,6 +14,7 @@ public sealed class NodeMetrics
     private readonly Counter<long> _updatesDelivered;
     private readonly Counter<long> _updatesDropped;
     private readonly UpDownCounter<long> _subscribers;
+    private readonly Counter<long> _streamsRefused;
 
     public NodeMetrics(IMeterFactory meterFactory)
     {
@@ -23,6 +24,7 @@ public sealed class NodeMetrics
         _ackLatency = meter.CreateHistogram<double>("certexportgrid.ingest.ack_latency", "ms", "Time from receiving a batch to its acknowledgement.");
         _updatesDelivered = meter.CreateCounter<long>("certexportgrid.findings.updates_delivered", "{update}", "Finding updates queued to subscribers.");
         _updatesDropped = meter.CreateCounter<long>("certexportgrid.findings.updates_dropped", "{update}", "Finding updates discarded because a subscriber fell behind (each followed by a gap signal).");
+        _streamsRefused = meter.CreateCounter<long>("certexportgrid.ingest.streams_refused", "{stream}", "Ingest streams refused because the gateway had too many open.");
         _subscribers = meter.CreateUpDownCounter<long>("certexportgrid.findings.subscribers", "{subscriber}", "Connected findings subscribers.");
     }
 
@@ -49,6 +51,8 @@ public sealed class NodeMetrics
         _batches.Add(1);
         _ackLatency.Record(elapsed.TotalMilliseconds);
     }
+
+    public void StreamRefused() => _streamsRefused.Add(1);
 
     public void UpdateDelivered() => _updatesDelivered.Add(1);
 

@@ -119,6 +119,7 @@ public static class NodeHostingExtensions
         builder.Services.AddSingleton<ProtoEventMapper>();
         builder.Services.AddSingleton<NodeMetrics>();
         builder.Services.AddSingleton<BatchProcessor>();
+        builder.Services.AddSingleton<IngestAdmission>();
         builder.Services.AddSingleton<FindingsQuery>();
         builder.Services.AddSingleton<FindingsBroadcaster>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FindingsBroadcaster>());

@@ -11,6 +11,20 @@ public sealed class IngestOptions
     [Range(1, 1_000_000)]
     public int MaxEventsPerBatch { get; set; } = 10_000;
 
+    /// <summary>
+    /// Batches of one stream processed at the same time (default 4). Acks still go out in order;
+    /// beyond this the server stops reading the stream, so HTTP/2 flow control slows the collector.
+    /// </summary>
+    [Range(1, 64)]
+    public int MaxInFlightBatchesPerStream { get; set; } = 4;
+
+    /// <summary>
+    /// Ingest streams open at once on this gateway (default 256). One more is refused with
+    /// UNAVAILABLE and a retry-after-ms trailer.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxConcurrentStreams { get; set; } = 256;
+
     /// <summary>Largest gRPC message accepted, in bytes (default 16 MiB); larger fails with RESOURCE_EXHAUSTED.</summary>
     [Range(4_096, 256 * 1024 * 1024)]
     public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
