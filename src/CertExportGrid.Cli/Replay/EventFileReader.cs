@@ -21,7 +21,7 @@ internal enum EventFileEncoding
 /// (UTF-16 files, decoded strictly) or <see cref="DecodeError"/> (a UTF-16 line that does not decode) is set.
 /// </summary>
 /// <param name="Number">Line number in the file, counted from 1, blank lines included.</param>
-/// <param name="EndOffset">Byte offset just past this line's terminator (for progress by bytes).</param>
+/// <param name="EndOffset">File offset just past this line's terminator (for progress and checkpoints).</param>
 internal readonly record struct EventLine(
     int Number,
     long EndOffset,
@@ -34,6 +34,11 @@ internal readonly record struct EventLine(
 
 /// <summary>The lines of one file and the encoding they were read with.</summary>
 internal sealed record EventFileContent(EventFileEncoding Encoding, IReadOnlyList<EventLine> Lines);
+
+/// <summary>The complete lines of part of a file.</summary>
+/// <param name="EndOffset">File offset just past the last line taken (the next chunk starts here).</param>
+/// <param name="EndLine">Number of the last line taken, blank or not (the next chunk's lines follow it).</param>
+internal sealed record EventFileChunk(EventFileEncoding Encoding, IReadOnlyList<EventLine> Lines, long EndOffset, int EndLine);
 
 /// <summary>
 /// Splits XmlWinEventLog files (one event per line) into lines. Encoding comes from the byte order mark:
@@ -50,25 +55,61 @@ internal static class EventFileReader
     public static EventFileContent Parse(byte[] content)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var span = content.AsSpan();
-        if (span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
-            return new(EventFileEncoding.Utf8Bom, SplitUtf8(content, 3));
-        if (span.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]))
-            return new(EventFileEncoding.Utf16LeBom, SplitUtf16(content, 2, bigEndian: false));
-        if (span.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
-            return new(EventFileEncoding.Utf16BeBom, SplitUtf16(content, 2, bigEndian: true));
-        return new(EventFileEncoding.Utf8, SplitUtf8(content, 0));
+        var encoding = DetectEncoding(content);
+        return new(encoding, ParseFrom(content, BomLength(encoding), encoding, 0, 0, final: true).Lines);
     }
 
-    private static List<EventLine> SplitUtf8(byte[] content, int start)
+    /// <summary>The encoding the first bytes of a file announce (UTF-8 when there is no byte order mark).</summary>
+    public static EventFileEncoding DetectEncoding(ReadOnlySpan<byte> head)
+    {
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+            return EventFileEncoding.Utf8Bom;
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]))
+            return EventFileEncoding.Utf16LeBom;
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
+            return EventFileEncoding.Utf16BeBom;
+        return EventFileEncoding.Utf8;
+    }
+
+    public static int BomLength(EventFileEncoding encoding) => encoding switch
+    {
+        EventFileEncoding.Utf8Bom => 3,
+        EventFileEncoding.Utf16LeBom or EventFileEncoding.Utf16BeBom => 2,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// Splits part of a file into lines. <paramref name="content"/> holds the file's bytes from
+    /// <paramref name="baseOffset"/> on; splitting starts at index <paramref name="start"/> (past a byte order
+    /// mark) with line number <paramref name="baseLine"/> + 1. Unless <paramref name="final"/>, a last line
+    /// without its terminator is left for later (a writer may be in the middle of it): the chunk ends
+    /// before it. Offsets in the result are file offsets.
+    /// </summary>
+    public static EventFileChunk ParseFrom(byte[] content, int start, EventFileEncoding encoding, long baseOffset, int baseLine, bool final)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        return encoding switch
+        {
+            EventFileEncoding.Utf16LeBom => SplitUtf16(content, start, bigEndian: false, baseOffset, baseLine, final),
+            EventFileEncoding.Utf16BeBom => SplitUtf16(content, start, bigEndian: true, baseOffset, baseLine, final),
+            _ => SplitUtf8(content, start, baseOffset, baseLine, final),
+        };
+    }
+
+    private static EventFileChunk SplitUtf8(byte[] content, int start, long baseOffset, int baseLine, bool final)
     {
         var lines = new List<EventLine>();
-        var number = 0;
+        var number = baseLine;
         var position = start;
+        // The second half of a UTF-16LE line break (0A 00) that arrived after the previous chunk was cut.
+        if (position == 0 && baseOffset > 0 && content.Length > 0 && content[0] == 0)
+            position++;
         while (position < content.Length)
         {
-            number++;
             var newline = Array.IndexOf(content, (byte)'\n', position);
+            if (newline < 0 && !final)
+                break;
+            number++;
             var end = newline < 0 ? content.Length : newline;
             var next = newline < 0 ? content.Length : newline + 1;
             // A UTF-16LE line pasted into a UTF-8 file ends in 0A 00: the 00 belongs to that line's
@@ -81,27 +122,29 @@ internal static class EventFileReader
                 length--;
             var line = new ReadOnlyMemory<byte>(content, position, length);
             if (!IsBlank(line.Span))
-                lines.Add(new EventLine(number, next, line, null, null));
+                lines.Add(new EventLine(number, baseOffset + next, line, null, null));
             position = next;
         }
 
-        return lines;
+        return new EventFileChunk(EventFileEncoding.Utf8, lines, baseOffset + position, number);
     }
 
-    private static List<EventLine> SplitUtf16(byte[] content, int start, bool bigEndian)
+    private static EventFileChunk SplitUtf16(byte[] content, int start, bool bigEndian, long baseOffset, int baseLine, bool final)
     {
         var encoding = bigEndian ? StrictUtf16Be : StrictUtf16Le;
         var lines = new List<EventLine>();
-        var number = 0;
+        var number = baseLine;
         var position = start;
         while (position < content.Length)
         {
-            number++;
             var end = position;
             while (end + 1 < content.Length && !IsUtf16Newline(content, end, bigEndian))
                 end += 2;
             // end is either at a newline code unit, or at/after the last complete code unit.
             var hasNewline = end + 1 < content.Length;
+            if (!hasNewline && !final)
+                break;
+            number++;
             if (!hasNewline)
                 end = content.Length;
             var next = hasNewline ? end + 2 : content.Length;
@@ -112,13 +155,13 @@ internal static class EventFileReader
                 var text = encoding.GetString(content, position, end - position);
                 if (text.EndsWith('\r'))
                     text = text[..^1];
-                line = new EventLine(number, next, default, text, null);
+                line = new EventLine(number, baseOffset + next, default, text, null);
             }
             catch (DecoderFallbackException ex)
             {
                 var what = bigEndian ? "UTF-16BE" : "UTF-16LE";
                 var bytes = ex.BytesUnknown is { Length: > 0 } unknown ? Convert.ToHexString(unknown) : "?";
-                line = new EventLine(number, next, default, null, $"not valid {what}: the bytes {bytes} do not decode (lone surrogate or odd length)");
+                line = new EventLine(number, baseOffset + next, default, null, $"not valid {what}: the bytes {bytes} do not decode (lone surrogate or odd length)");
             }
 
             if (line.Text is null || !string.IsNullOrWhiteSpace(line.Text))
@@ -126,7 +169,7 @@ internal static class EventFileReader
             position = next;
         }
 
-        return lines;
+        return new EventFileChunk(bigEndian ? EventFileEncoding.Utf16BeBom : EventFileEncoding.Utf16LeBom, lines, baseOffset + position, number);
     }
 
     private static bool IsUtf16Newline(byte[] content, int index, bool bigEndian) =>

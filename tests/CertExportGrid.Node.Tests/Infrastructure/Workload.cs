@@ -1,0 +1,23 @@
+namespace CertExportGrid.Node.Tests.Infrastructure;
+
+/// <summary>Generated export events over a fixed number of (dest, subject) keys, deterministic per seed.</summary>
+public static class Workload
+{
+    public static IEnumerable<string> Events(int count, int keys, int firstRecordId = 1)
+    {
+        var start = new DateTime(2024, 7, 1, 0, 0, 0, DateTimeKind.Utc);
+        for (var i = 0; i < count; i++)
+        {
+            var key = i % keys;
+            yield return new EventXml
+            {
+                Computer = $"WKS-{key / 10:D4}.corp.example.test",
+                SubjectNames = [$"CN=cert-{key % 10}, O=Example Test Corp", $"svc{key % 10}.corp.example.test"],
+                RecordId = firstRecordId + i,
+                SystemTime = start.AddTicks(i * 10_000_019L).ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            }.Render();
+        }
+    }
+
+    public static IEnumerable<T[]> Chunk<T>(IEnumerable<T> items, int size) => items.Chunk(size);
+}
