@@ -24,14 +24,19 @@ internal static class FindingFormatter
     public static List<Finding> Sorted(IEnumerable<Finding> findings) =>
         [.. findings.OrderBy(f => f.Dest, StringComparer.Ordinal).ThenBy(f => f.Subject, StringComparer.Ordinal)];
 
-    /// <summary>One JSON object on one line. <paramref name="type"/> (e.g. "finding") goes first when given.</summary>
-    public static string ToJsonLine(Finding finding, string? type = null)
+    /// <summary>
+    /// One JSON object on one line. <paramref name="type"/> (e.g. "finding") goes first when given;
+    /// <paramref name="position"/> (watch) follows it, null when the update carried none.
+    /// </summary>
+    public static string ToJsonLine(Finding finding, string? type = null, string? position = null, bool withPosition = false)
     {
         ArgumentNullException.ThrowIfNull(finding);
         return Json(w =>
         {
             if (type is not null)
                 w.WriteString("type", type);
+            if (withPosition)
+                WritePosition(w, position);
             w.WriteString("dest", finding.Dest);
             w.WriteString("subject", finding.Subject);
             w.WriteNumber("count", finding.Count);
@@ -51,12 +56,29 @@ internal static class FindingFormatter
         });
     }
 
-    public static string SnapshotCompleteJson(SnapshotComplete marker) =>
+    public static string SnapshotCompleteJson(SnapshotComplete marker, string? position = null) =>
         Json(w =>
         {
             w.WriteString("type", "snapshotComplete");
             w.WriteNumber("count", marker.Count);
+            WritePosition(w, position);
         });
+
+    public static string ResumeExpiredJson(ResumeExpired expired) =>
+        Json(w =>
+        {
+            w.WriteString("type", "resume_expired");
+            w.WriteString("requested", expired.Requested);
+            w.WriteString("reason", expired.Reason);
+        });
+
+    private static void WritePosition(Utf8JsonWriter w, string? position)
+    {
+        if (string.IsNullOrEmpty(position))
+            w.WriteNull("position");
+        else
+            w.WriteString("position", position);
+    }
 
     public static string GapJson(Gap gap) =>
         Json(w =>

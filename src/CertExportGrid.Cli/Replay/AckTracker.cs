@@ -1,10 +1,19 @@
+using CertExportGrid.Cli.Checkpoints;
 using CertExportGrid.Contracts.V1;
 
 namespace CertExportGrid.Cli.Replay;
 
 /// <summary>An event on its way to the server: where it came from and what was sent.</summary>
-/// <param name="Attempt">0 for the first send, 1 for the first retry, and so on.</param>
-internal sealed record PendingEvent(string File, int Line, Event Event, int Attempt = 0);
+/// <param name="File">The file as the caller named it (what FILE:LINE messages show).</param>
+/// <param name="Attempt">0 for the first send, 1 for the first retry of a retryable rejection, and so on.</param>
+internal sealed record PendingEvent(string File, int Line, Event Event, int Attempt = 0)
+{
+    /// <summary>The file's progress, told when this event's answer is final (null: not tracked).</summary>
+    public FileCursor? Cursor { get; init; }
+
+    /// <summary>This event's position in <see cref="Cursor"/>.</summary>
+    public long Ordinal { get; init; }
+}
 
 /// <summary>A rejection translated back to the file and line it came from.</summary>
 internal sealed record ResolvedRejection(PendingEvent Event, RejectReason Reason, string Message, bool Retryable);

@@ -1,3 +1,4 @@
+using CertExportGrid.Cli.Delivery;
 using CertExportGrid.Contracts.V1;
 using Grpc.Core;
 
@@ -15,11 +16,30 @@ internal sealed record ReplayOptions
     /// <summary>How often an event rejected as retryable (UNAVAILABLE) is sent again. Default 3.</summary>
     public int MaxRetries { get; init; } = 3;
 
-    /// <summary>Wait before the first retry round; doubles each round, capped at 10 s. Default 500 ms.</summary>
+    /// <summary>Wait before an event's first retry; doubles with each retry, capped at 10 s. Default 500 ms.</summary>
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>When the stream fails or the server goes away: backoff and when to give up. Default: 30 attempts, up to 10 s apart.</summary>
+    public ReconnectPolicy Reconnect { get; init; } = new();
+
+    /// <summary>
+    /// A checkpoint file (JSON) recording, per input file, how far every event was finally answered; read at
+    /// start to skip what was done, written as acks arrive and at the end. Null (default): no checkpoint.
+    /// </summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Writes of the checkpoint are at least this far apart while acks arrive (always written at the end). Default 1 s; zero: after every ack.</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>tail: how often files are checked for new lines, truncation and rotation. Default 500 ms.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
     internal void Validate()
     {
+        ArgumentNullException.ThrowIfNull(Reconnect);
+        Reconnect.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(CheckpointInterval, TimeSpan.Zero, nameof(CheckpointInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(PollInterval, TimeSpan.FromMilliseconds(1), nameof(PollInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxInFlight, 1, nameof(MaxInFlight));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRetries, nameof(MaxRetries));
@@ -36,7 +56,7 @@ internal sealed record ReplayRejection(string File, int Line, RejectReason Reaso
 /// <param name="Files">Files read completely.</param>
 /// <param name="Events">Non-blank lines read.</param>
 /// <param name="Sent">Events sent at least once (lines that failed to decode locally are not sent).</param>
-/// <param name="Resent">Extra sends caused by retryable rejections.</param>
+/// <param name="Resent">Extra sends: retryable rejections, and unacknowledged batches sent again after the stream failed.</param>
 /// <param name="Rejected">Final rejections, in file order then line order.</param>
 internal sealed record ReplaySummary(
     int Files,
@@ -51,8 +71,8 @@ internal sealed record ReplaySummary(
     public bool AnyRejected => Rejected.Count > 0;
 }
 
-/// <summary>Progress of a replay, reported after every file read and every ack.</summary>
-/// <param name="BytesAcknowledged">Bytes of the input up to the last acknowledged line.</param>
+/// <summary>Progress of a replay, reported after every ack.</summary>
+/// <param name="BytesAcknowledged">Bytes of the input up to which every event is finally answered (checkpointed prefixes included).</param>
 /// <param name="BytesTotal">Size of all input files.</param>
 internal readonly record struct ReplayProgress(
     long EventsRead,
@@ -62,13 +82,16 @@ internal readonly record struct ReplayProgress(
     long BytesTotal);
 
 /// <summary>
-/// The stream could not be opened or broke (the server is unreachable, failed the call, or broke the
-/// protocol). <see cref="Partial"/> holds what was acknowledged before that.
+/// The stream failed for good: a status that sending again cannot fix, the protocol was broken, or the
+/// reconnect attempts ran out. <see cref="Partial"/> holds what was acknowledged before that.
 /// </summary>
-internal sealed class ReplayFailedException(Status status, ReplaySummary partial, Exception? inner)
+internal sealed class ReplayFailedException(Status status, ReplaySummary partial, Exception? inner, int attempts = 0)
     : Exception($"The ingest stream failed: {status.StatusCode}: {status.Detail}", inner)
 {
     public Status Status { get; } = status;
 
     public ReplaySummary Partial { get; } = partial;
+
+    /// <summary>Failed attempts in a row when the client gave up reconnecting; 0 when the status itself was final.</summary>
+    public int Attempts { get; } = attempts;
 }

@@ -2,82 +2,80 @@ using CertExportGrid.Contracts.V1;
 
 namespace CertExportGrid.Cli.Replay;
 
-/// <summary>
-/// The counters of one replay run, shared by the sender and the ack reader (hence the lock), and the
-/// events waiting for their next retry round.
-/// </summary>
-internal sealed class ReplayTally(IReadOnlyList<string> files, long bytesTotal, int maxRetries)
+/// <summary>The counters of one run, shared by the reader, the sender and the ack reader (hence the lock).</summary>
+internal sealed class ReplayTally(IReadOnlyList<string> files, long bytesTotal)
 {
     private readonly Lock _lock = new();
     private readonly List<ReplayRejection> _rejected = [];
-    private List<PendingEvent> _retry = [];
     private int _files;
-    private long _events, _sent, _resent, _acknowledged, _accepted, _duplicates, _ignored, _position;
+    private long _events, _sent, _resent, _acknowledged, _accepted, _duplicates, _ignored;
 
-    public void FileRead(int eventsInFile)
+    /// <summary>Told of every final rejection as it happens (tail prints them live).</summary>
+    public Action<ReplayRejection>? OnRejected { get; init; }
+
+    /// <summary>A file was read to its end.</summary>
+    public void FileRead()
     {
-        lock (_lock)
-        {
-            _files++;
-            _events += eventsInFile;
-        }
+        lock (_lock) _files++;
     }
 
-    public void LocalRejection(string file, int line, string message)
+    /// <summary>Non-blank lines read (events and lines rejected locally).</summary>
+    public void LinesRead(int lines)
     {
-        lock (_lock) _rejected.Add(new ReplayRejection(file, line, RejectReason.InvalidEncoding, message, Retryable: false));
+        lock (_lock) _events += lines;
     }
 
-    public void Sending(IReadOnlyList<PendingEvent> batch)
+    /// <summary>An event refused here, without the server: a line that does not decode, an event too large to send.</summary>
+    public void LocalRejection(string file, int line, RejectReason reason, string message)
+    {
+        var rejection = new ReplayRejection(file, line, reason, message, Retryable: false);
+        lock (_lock) _rejected.Add(rejection);
+        OnRejected?.Invoke(rejection);
+    }
+
+    /// <param name="resend">The batch goes again after a failed stream (every event counts as re-sent).</param>
+    public void Sending(IReadOnlyList<PendingEvent> batch, bool resend = false)
     {
         lock (_lock)
         {
             foreach (var e in batch)
             {
-                if (e.Attempt == 0) _sent++;
+                if (e.Attempt == 0 && !resend) _sent++;
                 else _resent++;
             }
         }
     }
 
-    public void Apply(AckOutcome outcome)
+    /// <summary>Counts an ack; returns the events rejected as retryable that still have retries left.</summary>
+    public List<PendingEvent> Apply(AckOutcome outcome, int maxRetries)
     {
+        var retry = new List<PendingEvent>();
+        var final = new List<ReplayRejection>();
         lock (_lock)
         {
             _acknowledged += outcome.Events;
             _accepted += outcome.Accepted;
             _duplicates += outcome.Duplicates;
             _ignored += outcome.Ignored;
-            _position = Math.Max(_position, outcome.EndPosition);
             foreach (var r in outcome.Rejected)
             {
                 if (r.Retryable && r.Event.Attempt < maxRetries)
-                    _retry.Add(r.Event with { Attempt = r.Event.Attempt + 1 });
+                    retry.Add(r.Event);
                 else
-                    _rejected.Add(new ReplayRejection(r.Event.File, r.Event.Line, r.Reason, r.Message, r.Retryable));
+                    final.Add(new ReplayRejection(r.Event.File, r.Event.Line, r.Reason, r.Message, r.Retryable));
             }
+
+            _rejected.AddRange(final);
         }
+
+        foreach (var rejection in final)
+            OnRejected?.Invoke(rejection);
+        return retry;
     }
 
-    /// <summary>Hands over the events due for a retry round and starts a fresh list.</summary>
-    public List<PendingEvent> TakeRetries()
+    public ReplayProgress Progress(long bytesAcknowledged)
     {
-        lock (_lock)
-        {
-            var due = _retry;
-            _retry = [];
-            return due;
-        }
-    }
-
-    public void AllRead()
-    {
-        lock (_lock) _position = bytesTotal;
-    }
-
-    public ReplayProgress Progress()
-    {
-        lock (_lock) return new ReplayProgress(_events, _sent, _acknowledged, _position, bytesTotal);
+        lock (_lock) return new ReplayProgress(_events, _sent, _acknowledged, bytesAcknowledged, bytesTotal);
     }
 
     public ReplaySummary Summary()
