@@ -1,6 +1,6 @@
 namespace CertExportGrid.Detection.Parsing;
 
-/// <summary>Bounds on one event's markup. A real 1007 is about 1.5 KB and 8 levels deep.</summary>
+/// <summary>Bounds on one event's markup. A real 1007 is about 1.5 KB and 6 levels deep.</summary>
 public sealed record ParserLimits
 {
     /// <summary>Largest accepted event, in UTF-16 characters (default 65,536).</summary>

@@ -1,15 +1,18 @@
 namespace CertExportGrid.Grains.Findings;
 
 /// <summary>
-/// The bounded memory of event identities already counted for one key. Holds the most recent
-/// <c>capacity</c> identities in arrival order; a re-send of an identity that has been evicted
-/// would count again, so the capacity is the documented de-duplication window.
+/// The bounded memory of event identities already counted for one key: exactly the last
+/// <c>capacity</c> distinct identities, in arrival order. A re-send of an identity that has been
+/// evicted would count again, so the capacity is the documented de-duplication window.
 /// </summary>
 internal sealed class DedupWindow
 {
     private readonly List<EventIdentity> _order;
     private readonly HashSet<EventIdentity> _set;
     private readonly int _capacity;
+
+    // Evicted entries stay at the front of _order until Compact(), so eviction is O(1).
+    private int _head;
 
     public DedupWindow(List<EventIdentity> persisted, int capacity)
     {
@@ -23,6 +26,9 @@ internal sealed class DedupWindow
         _set = [.. _order];
     }
 
+    /// <summary>Identities currently remembered.</summary>
+    public int Count => _order.Count - _head;
+
     /// <summary>Adds the identity; false when it was already counted.</summary>
     public bool TryAdd(EventIdentity identity)
     {
@@ -32,21 +38,22 @@ internal sealed class DedupWindow
         }
 
         _order.Add(identity);
-        if (_order.Count > _capacity)
+        if (Count > _capacity)
         {
-            // Evict in bulk (a quarter of the window) so trimming is amortised, not O(n) per event.
-            var evict = Math.Max(1, _capacity / 4);
-            for (var i = 0; i < evict; i++)
-            {
-                _set.Remove(_order[i]);
-            }
-
-            _order.RemoveRange(0, evict);
+            _set.Remove(_order[_head]);
+            _head++;
         }
 
         return true;
     }
 
-    /// <summary>Identities currently remembered.</summary>
-    public int Count => _order.Count;
+    /// <summary>Drops evicted entries from the persisted list; call before writing state.</summary>
+    public void Compact()
+    {
+        if (_head > 0)
+        {
+            _order.RemoveRange(0, _head);
+            _head = 0;
+        }
+    }
 }

@@ -28,6 +28,7 @@ public static class NodeHostingExtensions
     {
         builder.Configuration.AddCommandLine(args, SwitchMappings.ToDictionary());
         var node = builder.Configuration.GetSection(NodeOptions.Section).Get<NodeOptions>() ?? new NodeOptions();
+        StartupChecks.Validate(node);
 
         var urls = ListenAddressGuard.Validate(builder.Configuration);
         if (urls.Count == 0)
@@ -82,6 +83,12 @@ public static class NodeHostingExtensions
 
     private static void AddSilo(this WebApplicationBuilder builder, NodeOptions node)
     {
+        if (node.Storage == StorageKind.Sqlite)
+        {
+            StartupChecks.EnsureWritableDirectory(node.DataDirectory);
+        }
+
+        StartupChecks.EnsurePortsFree(IPAddress.Loopback, ("Orleans silo", node.Cluster.SiloPort), ("Orleans gateway", node.Cluster.GatewayPort));
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(node.Cluster.SiloPort, node.Cluster.GatewayPort, serviceId: node.Cluster.ServiceId, clusterId: node.Cluster.ClusterId);

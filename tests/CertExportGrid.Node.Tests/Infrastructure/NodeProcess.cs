@@ -49,7 +49,7 @@ public sealed class NodeProcess : IAsyncDisposable
             $"--CertExportGrid:Cluster:GatewayPort={gatewayPort}",
         };
         args.AddRange(extraArgs);
-        var node = new NodeProcess(StartDotnet("CertExportGrid.Node.dll", args, dataDirectory), url);
+        var node = new NodeProcess(StartDotnet("CertExportGrid.Node.dll", args, Path.GetTempPath()), url);
         node.Capture();
         return node;
     }

@@ -1,0 +1,46 @@
+using CertExportGrid.Node.Tests.Infrastructure;
+
+namespace CertExportGrid.Node.Tests.Hosting;
+
+/// <summary>Mistakes in the environment stop the real server at boot with one clear line (exit 2).</summary>
+public sealed class StartupCheckTests
+{
+    [Fact]
+    public async Task DataFolderUnderARegularFile_RefusesToStartNamingThePath()
+    {
+        using var temp = new TempDirectory();
+        var file = temp.Combine("not-a-folder");
+        await File.WriteAllTextAsync(file, "x");
+
+        await using var node = NodeProcess.Start(Path.Combine(file, "data"), FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
+
+        Assert.Equal(2, await node.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains($"The data folder '{Path.Combine(file, "data")}'", node.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", node.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SecondNodeOnTheSameOrleansPorts_RefusesToStart()
+    {
+        using var temp = new TempDirectory();
+        var (silo, gateway) = (FreePorts.Next(), FreePorts.Next());
+        await using var first = NodeProcess.Start(temp.Combine("a"), FreePorts.Next(), silo, gateway);
+        await first.WaitUntilServingAsync(TimeSpan.FromSeconds(60));
+
+        await using var second = NodeProcess.Start(temp.Combine("b"), FreePorts.Next(), silo, gateway);
+
+        Assert.Equal(2, await second.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains($"Port {silo} (Orleans silo)", second.Output, StringComparison.Ordinal);
+        Assert.False(first.HasExited);
+    }
+
+    [Fact]
+    public async Task OutOfRangeClusterPort_RefusesToStartWithTheSection()
+    {
+        using var temp = new TempDirectory();
+        await using var node = NodeProcess.Start(temp.Combine("data"), FreePorts.Next(), 70000, FreePorts.Next());
+
+        Assert.Equal(2, await node.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("Invalid configuration in CertExportGrid:Cluster", node.Output, StringComparison.Ordinal);
+    }
+}
