@@ -27,4 +27,7 @@ public sealed record ExportObservation
     [Id(8)] public string? Context { get; init; }
     [Id(9)] public string? Thumbprint { get; init; }
     [Id(10)] public string? UserSid { get; init; }
+
+    /// <summary>The authenticated collector identity that sent the event (provenance); null from older gateways.</summary>
+    [Id(11)] public string? Collector { get; init; }
 }

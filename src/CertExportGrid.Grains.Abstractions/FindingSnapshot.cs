@@ -32,6 +32,18 @@ public sealed record FindingSnapshot
     /// <summary>The rule that produced the finding, and its risk message for this dest.</summary>
     [Id(10)] public required RuleReference Rule { get; init; }
     [Id(11)] public required string RiskMessage { get; init; }
+
+    /// <summary>Provenance: the last few distinct collector identities that sent counted events, most recent last.</summary>
+    [Id(12)] public string[] Collectors { get; init; } = [];
+
+    /// <summary>The collector identity of the most recently counted event.</summary>
+    [Id(13)] public string? LastCollector { get; init; }
+
+    /// <summary>Every row matches a suppression rule in force when this snapshot was made.</summary>
+    [Id(14)] public bool Suppressed { get; init; }
+
+    /// <summary>Counted events that matched a suppression rule when they were counted.</summary>
+    [Id(15)] public long SuppressedCount { get; init; }
 }
 
 /// <summary>Details of one export event kept on the finding.</summary>

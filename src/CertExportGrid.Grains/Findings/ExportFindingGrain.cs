@@ -1,5 +1,7 @@
 using CertExportGrid.Detection.Keys;
 using CertExportGrid.Detection.Rules;
+using CertExportGrid.Detection.Suppression;
+using CertExportGrid.Grains.Suppression;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
@@ -15,9 +17,11 @@ public sealed partial class ExportFindingGrain(
     [PersistentState("finding", StorageNames.Findings)] IPersistentState<FindingState> state,
     IOptions<FindingGrainOptions> options,
     DetectionRule rule,
+    SuppressionRuleCache suppressions,
     ILogger<ExportFindingGrain> logger) : Grain, IExportFindingGrain
 {
     private DedupWindow? _dedup;
+    private RowSuppression? _rowSuppression;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -39,12 +43,20 @@ public sealed partial class ExportFindingGrain(
     public async Task<ApplyResult> Apply(ExportObservation[] observations)
     {
         var current = state.State;
+        var rules = await suppressions.GetAsync();
         var applied = 0;
         foreach (var observation in observations)
         {
             if (_dedup!.TryAdd(FindingAggregator.IdentityOf(observation)))
             {
                 FindingAggregator.Add(current, observation);
+                FindingAggregator.AddProvenance(current, observation.Collector, options.Value.MaxCollectors);
+                // The filter macro as a counter: suppressed events still count, and are counted as such.
+                if (rules.Rules.Count > 0 && rules.Matches(new RowFields(current.Dest, current.Subject, observation.ProcessName, observation.AccountName)))
+                {
+                    current.SuppressedCount++;
+                }
+
                 applied++;
             }
         }
@@ -67,6 +79,7 @@ public sealed partial class ExportFindingGrain(
                 current.Indexed = true;
             }
 
+            _dedup!.Compact();
             await state.WriteStateAsync();
         }
         catch (Exception exception)
@@ -78,13 +91,37 @@ public sealed partial class ExportFindingGrain(
             throw;
         }
 
-        var snapshot = FindingSnapshots.From(current, rule, includeRows: false);
+        var snapshot = FindingSnapshots.From(current, rule, includeRows: false, IsSuppressed(rules));
         await GrainFactory.GetGrain<IFindingsPublisherGrain>(0).Publish(snapshot);
         return new ApplyResult(applied, duplicates, current.Version);
     }
 
-    public Task<FindingSnapshot?> GetFinding(bool includeRows) =>
-        Task.FromResult(state.State.Count == 0 ? null : FindingSnapshots.From(state.State, rule, includeRows));
+    public async Task<FindingSnapshot?> GetFinding(bool includeRows)
+    {
+        if (state.State.Count == 0)
+        {
+            return null;
+        }
+
+        var rules = await suppressions.GetAsync();
+        return FindingSnapshots.From(state.State, rule, includeRows, IsSuppressed(rules));
+    }
+
+    /// <summary>
+    /// Suppressed when EVERY Splunk row matches a rule in force now, as the filter macro drops rows:
+    /// one row that no rule covers (say, a new process exporting the same certificate) keeps the
+    /// finding visible, so a later whitelisted export can never hide an earlier unexplained one.
+    /// </summary>
+    private bool IsSuppressed(SuppressionSet rules)
+    {
+        if (rules.Rules.Count == 0 || state.State.Rows.Count == 0)
+        {
+            return false;
+        }
+
+        _rowSuppression ??= new RowSuppression();
+        return _rowSuppression.AllRowsMatch(state.State, rules);
+    }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Persisting finding ({Dest}, {Subject}) failed; the activation is dropped and the events are reported as retryable")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, string dest, string subject);

@@ -25,7 +25,7 @@ internal static class FindingAggregator
 
         if (!state.Rows.TryGetValue(observation.UserDataXml, out var row))
         {
-            row = new RowAggregate { FirstTicks = ticks, LastTicks = ticks };
+            row = new RowAggregate { FirstTicks = ticks, LastTicks = ticks, Process = observation.ProcessName, Account = observation.AccountName };
             state.Rows.Add(observation.UserDataXml, row);
         }
 
@@ -48,6 +48,29 @@ internal static class FindingAggregator
                 TimeTicks = ticks,
             };
             state.LastSubjectNames = observation.SubjectNames;
+        }
+    }
+
+    /// <summary>Records who sent a counted event: bounded, distinct, most recent last.</summary>
+    public static void AddProvenance(FindingState state, string? collector, int maxCollectors)
+    {
+        if (collector is null)
+        {
+            return;
+        }
+
+        state.LastCollector = collector;
+        var collectors = state.Collectors;
+        if (collectors.Count > 0 && string.Equals(collectors[^1], collector, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        collectors.Remove(collector);
+        collectors.Add(collector);
+        if (collectors.Count > maxCollectors)
+        {
+            collectors.RemoveRange(0, collectors.Count - maxCollectors);
         }
     }
 

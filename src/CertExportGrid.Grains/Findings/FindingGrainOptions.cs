@@ -12,4 +12,7 @@ public sealed class FindingGrainOptions
 
     /// <summary>Timeout of the call that publishes a finding update (default 5 s).</summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Distinct collector identities remembered per finding for provenance (default 8).</summary>
+    public int MaxCollectors { get; set; } = 8;
 }

@@ -5,7 +5,7 @@ namespace CertExportGrid.Grains.Findings;
 /// <summary>Builds the published / queried view of a finding from its state and the rule.</summary>
 internal static class FindingSnapshots
 {
-    public static FindingSnapshot From(FindingState state, DetectionRule rule, bool includeRows) => new()
+    public static FindingSnapshot From(FindingState state, DetectionRule rule, bool includeRows, bool suppressed) => new()
     {
         Dest = state.Dest,
         Subject = state.Subject,
@@ -24,6 +24,10 @@ internal static class FindingSnapshots
             : [],
         Rule = RuleReferences.From(rule),
         RiskMessage = rule.FormatMessage(state.Dest),
+        Collectors = [.. state.Collectors],
+        LastCollector = state.LastCollector,
+        Suppressed = suppressed,
+        SuppressedCount = state.SuppressedCount,
     };
 }
 

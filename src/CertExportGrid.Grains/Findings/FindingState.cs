@@ -23,6 +23,15 @@ public sealed class FindingState
 
     /// <summary>True once the key is recorded in its index shard.</summary>
     [Id(10)] public bool Indexed { get; set; }
+
+    /// <summary>Provenance: the last few distinct collector identities that sent counted events, most recent last.</summary>
+    [Id(11)] public List<string> Collectors { get; set; } = [];
+
+    /// <summary>The collector identity of the most recently counted event (arrival order).</summary>
+    [Id(12)] public string? LastCollector { get; set; }
+
+    /// <summary>Counted events that matched a suppression rule when they were counted.</summary>
+    [Id(13)] public long SuppressedCount { get; set; }
 }
 
 /// <summary>count, min(_time), max(_time) of one Splunk row.</summary>
@@ -32,6 +41,10 @@ public sealed class RowAggregate
     [Id(0)] public long Count { get; set; }
     [Id(1)] public long FirstTicks { get; set; }
     [Id(2)] public long LastTicks { get; set; }
+
+    /// <summary>ProcessName / AccountName of the row (part of its UserData_Xml), for suppression rules.</summary>
+    [Id(3)] public string? Process { get; set; }
+    [Id(4)] public string? Account { get; set; }
 }
 
 /// <summary>

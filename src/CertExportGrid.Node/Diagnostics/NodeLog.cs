@@ -25,7 +25,4 @@ internal static partial class NodeLog
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Error, Message = "gRPC call {Method} failed")]
     public static partial void CallFailed(ILogger logger, Exception exception, string method);
-
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "No authentication is configured: listening on loopback only ({Urls})")]
-    public static partial void LoopbackOnly(ILogger logger, string urls);
 }

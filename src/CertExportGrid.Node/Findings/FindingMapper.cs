@@ -43,7 +43,11 @@ public static class FindingMapper
             },
             RiskMessage = snapshot.RiskMessage,
             RowCount = (uint)snapshot.RowCount,
+            LastCollector = snapshot.LastCollector ?? "",
+            Suppressed = snapshot.Suppressed,
+            SuppressedCount = (ulong)snapshot.SuppressedCount,
         };
+        finding.Collectors.AddRange(snapshot.Collectors);
         finding.SubjectNames.AddRange(snapshot.SubjectNames);
         finding.Rule.MitreAttackIds.AddRange(snapshot.Rule.MitreAttackIds);
         return finding;

@@ -14,6 +14,7 @@ public sealed class FindingsBroadcaster(
     IGrainFactory grains,
     IOptions<SubscriberOptions> options,
     NodeMetrics metrics,
+    Security.SecurityMetrics securityMetrics,
     ILogger<FindingsBroadcaster> logger) : BackgroundService, IFindingsObserver
 {
     private static readonly TimeSpan Renewal = Grains.Fanout.FindingsHubGrain.Lease / 3;
@@ -36,9 +37,15 @@ public sealed class FindingsBroadcaster(
             foreach (var update in updates)
             {
                 var sequence = _log.Append(update);
+                if (update.Suppressed)
+                {
+                    // Not published to normal subscribers; counted, and still logged for include_suppressed.
+                    securityMetrics.UpdateSuppressed();
+                }
+
                 foreach (var subscriber in _subscribers.Values)
                 {
-                    if (!subscriber.Matcher.Matches(update.Dest, update.Subject))
+                    if (!subscriber.Matcher.Matches(update))
                     {
                         continue;
                     }
@@ -71,7 +78,7 @@ public sealed class FindingsBroadcaster(
         {
             if (resumeAfter is { } after && _log.TryReadAfter(after, out var missed))
             {
-                subscriber.Preload(missed.Where(entry => matcher.Matches(entry.Update.Dest, entry.Update.Subject)));
+                subscriber.Preload(missed.Where(entry => matcher.Matches(entry.Update)));
                 resumed = true;
             }
 

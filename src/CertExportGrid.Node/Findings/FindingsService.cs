@@ -23,7 +23,7 @@ public sealed class FindingsService(
         // never waits on open streams; the client sees UNAVAILABLE and reconnects elsewhere.
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         var cancellationToken = linked.Token;
-        var matcher = new FindingMatcher(request.Filter);
+        var matcher = new FindingMatcher(request.Filter, request.IncludeSuppressed);
         var resumeAfter = ParseResumePosition(request.ResumeFrom);
         // Registered before any snapshot is read, so no update falls between the two.
         var (subscriber, registeredAt, resumed) = broadcaster.Add(matcher, resumeAfter);
@@ -86,7 +86,8 @@ public sealed class FindingsService(
     public override async Task<ListFindingsResponse> ListFindings(ListFindingsRequest request, ServerCallContext context)
     {
         var pageSize = request.PageSize == 0 ? DefaultPageSize : (int)Math.Min(request.PageSize, MaxPageSize);
-        var keys = await query.MatchingKeysAsync(new FindingMatcher(request.Filter), context.CancellationToken);
+        var matcher = new FindingMatcher(request.Filter, request.IncludeSuppressed);
+        var keys = await query.MatchingKeysAsync(matcher, context.CancellationToken);
         var start = 0;
         if (request.PageToken.Length > 0)
         {
@@ -97,7 +98,8 @@ public sealed class FindingsService(
         var page = keys.Skip(start).Take(pageSize).ToList();
         var findings = await query.FetchAsync(page, includeRows: false, context.CancellationToken);
         var response = new ListFindingsResponse();
-        response.Findings.AddRange(findings.Select(FindingMapper.ToProto));
+        // A page may hold fewer than page_size findings when suppressed ones are left out.
+        response.Findings.AddRange(findings.Where(matcher.Matches).Select(FindingMapper.ToProto));
         if (start + page.Count < keys.Count)
         {
             response.NextPageToken = EncodePageToken(page[^1]);
@@ -133,7 +135,7 @@ public sealed class FindingsService(
     private async Task SendSnapshotAsync(FindingMatcher matcher, long coversSequence, Dictionary<FindingKey, long> sent, IServerStreamWriter<SubscribeResponse> stream, CancellationToken cancellationToken)
     {
         var keys = await query.MatchingKeysAsync(matcher, cancellationToken);
-        var findings = await query.FetchAsync(keys, includeRows: false, cancellationToken);
+        var findings = (await query.FetchAsync(keys, includeRows: false, cancellationToken)).Where(matcher.Matches).ToList();
         foreach (var finding in findings)
         {
             // During a resync the snapshot is authoritative, even for keys sent before.

@@ -1,43 +1,70 @@
 using System.Net;
+using CertExportGrid.Node.Security;
 
 namespace CertExportGrid.Node.Hosting;
 
 /// <summary>
-/// Secure by default: no authentication exists yet, so the server only ever listens on loopback.
-/// Checked before anything binds, so a wrong setting fails at boot with a message, not at 3 a.m.
+/// Secure by default: without credentials the server only ever listens on loopback; beyond
+/// loopback it needs credentials AND TLS on that endpoint. Checked before anything binds, so a
+/// wrong setting fails at boot with a message, not at 3 a.m.
 /// </summary>
 public static class ListenAddressGuard
 {
     /// <summary>Used when no address is configured.</summary>
     public const string DefaultUrl = "http://127.0.0.1:50051";
 
-    /// <summary>Returns the configured URLs, or throws naming the first non-loopback one.</summary>
+    /// <summary>Returns the configured URLs, or throws naming the first one that is not allowed and why.</summary>
     public static IReadOnlyList<string> Validate(IConfiguration configuration)
     {
-        foreach (var portsKey in new[] { "HTTP_PORTS", "HTTPS_PORTS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS" })
+        var credentials = ListenPolicy.HasCredentials(configuration);
+        var defaultCertificate = ListenPolicy.HasDefaultCertificate(configuration);
+
+        foreach (var portsKey in new[] { "HTTP_PORTS", "ASPNETCORE_HTTP_PORTS" })
         {
             if (!string.IsNullOrWhiteSpace(configuration[portsKey]))
             {
-                throw Refuse($"{portsKey}={configuration[portsKey]} (binds every interface)");
+                throw Refuse($"{portsKey}={configuration[portsKey]} (binds every interface without TLS)", credentials);
             }
         }
 
-        var urls = (configuration["urls"] ?? "")
-            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren()
-                .Select(endpoint => endpoint["Url"]).OfType<string>())
-            .ToList();
-
-        foreach (var url in urls)
+        foreach (var portsKey in new[] { "HTTPS_PORTS", "ASPNETCORE_HTTPS_PORTS" })
         {
-            if (!IsLoopback(url))
+            if (!string.IsNullOrWhiteSpace(configuration[portsKey]) && !(credentials && defaultCertificate))
             {
-                throw Refuse(url);
+                throw Refuse($"{portsKey}={configuration[portsKey]} (binds every interface)", credentials);
             }
+        }
+
+        var urls = new List<string>();
+        foreach (var url in (configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            Check(url, IsHttps(url) && defaultCertificate, credentials);
+            urls.Add(url);
+        }
+
+        foreach (var endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
+        {
+            if (endpoint["Url"] is not { } url)
+            {
+                continue;
+            }
+
+            Check(url, IsHttps(url) && (defaultCertificate || ListenPolicy.HasCertificate(endpoint.GetSection("Certificate"))), credentials);
+            urls.Add(url);
         }
 
         return urls;
     }
+
+    private static void Check(string url, bool tls, bool credentials)
+    {
+        if (!IsLoopback(url) && !(credentials && tls))
+        {
+            throw Refuse(url, credentials);
+        }
+    }
+
+    private static bool IsHttps(string url) => url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsLoopback(string url)
     {
@@ -49,7 +76,8 @@ public static class ListenAddressGuard
             || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
     }
 
-    private static InvalidOperationException Refuse(string what) => new(
-        $"Refusing to listen on {what}: CertExportGrid has no authentication configured, so it only listens on loopback " +
-        $"(127.0.0.1, [::1] or localhost). Use --urls {DefaultUrl}, or put an authenticating proxy in front and bind it to loopback.");
+    private static InvalidOperationException Refuse(string what, bool credentials) => new(credentials
+        ? $"Refusing to listen on {what}: beyond loopback CertExportGrid only listens with TLS on that endpoint (credentials are configured, TLS is not). {ListenPolicy.HowTo}"
+        : $"Refusing to listen on {what}: CertExportGrid has no authentication configured, so it only listens on loopback " +
+          $"(127.0.0.1, [::1] or localhost; e.g. --urls {DefaultUrl}). {ListenPolicy.HowTo}");
 }

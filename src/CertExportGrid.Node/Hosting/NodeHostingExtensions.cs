@@ -9,6 +9,7 @@ using CertExportGrid.Node.Diagnostics;
 using CertExportGrid.Node.Findings;
 using CertExportGrid.Node.ErrorHandling;
 using CertExportGrid.Node.Ingest;
+using CertExportGrid.Node.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace CertExportGrid.Node.Hosting;
@@ -27,6 +28,10 @@ public static class NodeHostingExtensions
     public static WebApplicationBuilder AddCertExportGrid(this WebApplicationBuilder builder, string[] args)
     {
         builder.Configuration.AddCommandLine(args, SwitchMappings.ToDictionary());
+
+        // Security (authn/authz, rate limits, suppression): see Security/SecurityHostingExtensions.cs.
+        builder.AddCertExportGridSecurity();
+
         var node = builder.Configuration.GetSection(NodeOptions.Section).Get<NodeOptions>() ?? new NodeOptions();
         StartupChecks.Validate(node);
 
@@ -76,8 +81,9 @@ public static class NodeHostingExtensions
         }
 
         app.MapGrpcHealthChecksService();
-        app.Lifetime.ApplicationStarted.Register(() =>
-            NodeLog.LoopbackOnly(app.Logger, string.Join(", ", app.Urls)));
+
+        // Security: admin service and the startup line saying how calls are authenticated.
+        app.UseCertExportGridSecurity();
         return app;
     }
 

@@ -4,6 +4,7 @@ using CertExportGrid.Detection.Events;
 using CertExportGrid.Detection.Keys;
 using CertExportGrid.Grains;
 using CertExportGrid.Node.Diagnostics;
+using CertExportGrid.Node.Security;
 
 namespace CertExportGrid.Node.Ingest;
 
@@ -11,27 +12,72 @@ namespace CertExportGrid.Node.Ingest;
 /// Applies one batch: classify every event, group the accepted ones by (dest, subject), make one
 /// grain call per key, and build the acknowledgement only after every call has persisted.
 /// </summary>
-public sealed class BatchProcessor(IGrainFactory grains, ProtoEventMapper mapper, NodeMetrics metrics, ILogger<BatchProcessor> logger)
+public sealed class BatchProcessor(
+    IGrainFactory grains,
+    ProtoEventMapper mapper,
+    NodeMetrics metrics,
+    SecurityMetrics securityMetrics,
+    ILogger<BatchProcessor> logger)
 {
-    public async Task<BatchAck> ProcessAsync(EventBatch batch, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies a batch for the stream's caller: events beyond the stream's or identity's budget are
+    /// rejected unparsed (RATE_LIMITED, retryable); accepted events for a host the caller may not
+    /// speak for are rejected PERMISSION_DENIED_HOST; events over a (dest, subject) budget RATE_LIMITED.
+    /// </summary>
+    public async Task<BatchAck> ProcessAsync(EventBatch batch, IngestSession session, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var ack = new BatchAck { BatchId = batch.BatchId };
         var groups = new Dictionary<string, KeyGroup>(StringComparer.Ordinal);
+        var caller = session.Caller;
+        var admitted = session.Admit(batch.Events.Count, out var limit, out var retryAfter);
+        if (admitted < batch.Events.Count)
+        {
+            RateLimited(ack, caller, admitted, batch.Events.Count, limit!, retryAfter);
+        }
 
-        for (var index = 0; index < batch.Events.Count; index++)
+        var hostDenied = 0;
+        string? firstDeniedHost = null;
+        var keyLimited = 0;
+        for (var index = 0; index < admitted; index++)
         {
             switch (mapper.Classify(batch.Events[index]))
             {
                 case Classification.Accepted accepted:
+                    if (!caller.Hosts.Allows(accepted.Event.Dest))
+                    {
+                        hostDenied++;
+                        firstDeniedHost ??= accepted.Event.Dest;
+                        ack.Rejected.Add(new EventRejection
+                        {
+                            Index = (uint)index,
+                            Reason = RejectReason.PermissionDeniedHost,
+                            Message = $"Identity '{caller.Name}' may not send events for Computer '{accepted.Event.Dest}' (not in its Hosts).",
+                        });
+                        break;
+                    }
+
                     var key = new FindingKey(accepted.Event.Dest, accepted.Event.Subject).Encode();
+                    if (!session.TryTakeKey(key, out var keyWait))
+                    {
+                        keyLimited++;
+                        ack.Rejected.Add(new EventRejection
+                        {
+                            Index = (uint)index,
+                            Reason = RejectReason.RateLimited,
+                            Message = $"Too many events for this (dest, subject): key limit (CertExportGrid:Ingest:RateLimits:KeyEventsPerSecond); retry after {RetryMs(keyWait)} ms.",
+                            Retryable = true,
+                        });
+                        break;
+                    }
+
                     if (!groups.TryGetValue(key, out var group))
                     {
                         groups.Add(key, group = new KeyGroup());
                     }
 
                     group.Indexes.Add(index);
-                    group.Observations.Add(ProtoEventMapper.ToObservation(accepted.Event));
+                    group.Observations.Add(ProtoEventMapper.ToObservation(accepted.Event) with { Collector = caller.Name });
                     break;
                 case Classification.Ignored ignored:
                     ack.Ignored++;
@@ -43,6 +89,18 @@ public sealed class BatchProcessor(IGrainFactory grains, ProtoEventMapper mapper
                     NodeLog.EventRejected(logger, batch.BatchId, index, rejected.Code, rejected.Message);
                     break;
             }
+        }
+
+        if (hostDenied > 0)
+        {
+            securityMetrics.HostDenied(hostDenied);
+            SecurityLog.HostDenied(logger, caller.Name, hostDenied, firstDeniedHost!);
+        }
+
+        if (keyLimited > 0)
+        {
+            securityMetrics.RateLimited(keyLimited, "key");
+            SecurityLog.RateLimited(logger, caller.Name, keyLimited, "key");
         }
 
         await Task.WhenAll(groups.Select(pair => ApplyAsync(pair.Key, pair.Value)));
@@ -82,6 +140,20 @@ public sealed class BatchProcessor(IGrainFactory grains, ProtoEventMapper mapper
         metrics.BatchAcknowledged(Stopwatch.GetElapsedTime(started));
         return ack;
     }
+
+    private void RateLimited(BatchAck ack, Caller caller, int admitted, int count, string limit, TimeSpan retryAfter)
+    {
+        var message = $"Rate limited: {limit}; retry after {RetryMs(retryAfter)} ms.";
+        for (var index = admitted; index < count; index++)
+        {
+            ack.Rejected.Add(new EventRejection { Index = (uint)index, Reason = RejectReason.RateLimited, Message = message, Retryable = true });
+        }
+
+        securityMetrics.RateLimited(count - admitted, limit.StartsWith("stream", StringComparison.Ordinal) ? "stream" : "identity");
+        SecurityLog.RateLimited(logger, caller.Name, count - admitted, limit);
+    }
+
+    private static long RetryMs(TimeSpan wait) => Math.Max(1, (long)Math.Ceiling(wait.TotalMilliseconds));
 
     private async Task ApplyAsync(string key, KeyGroup group)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.Channels;
 using CertExportGrid.Contracts.V1;
 using CertExportGrid.Node.Diagnostics;
+using CertExportGrid.Node.Security;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -18,6 +19,7 @@ public sealed class IngestService(
     IngestAdmission admission,
     IOptions<IngestOptions> options,
     IHostApplicationLifetime lifetime,
+    IngestRateLimiter rateLimiter,
     NodeMetrics metrics) : Contracts.V1.Ingest.IngestBase
 {
     private const int RetryAfterMilliseconds = 1_000;
@@ -35,7 +37,8 @@ public sealed class IngestService(
 
         try
         {
-            await PumpAsync(requestStream, responseStream, limits, context.CancellationToken);
+            var session = rateLimiter.Open(CallerAccessor.Get(context));
+            await PumpAsync(requestStream, responseStream, limits, session, context.CancellationToken);
         }
         finally
         {
@@ -43,7 +46,7 @@ public sealed class IngestService(
         }
     }
 
-    private async Task PumpAsync(IAsyncStreamReader<EventBatch> requestStream, IServerStreamWriter<BatchAck> responseStream, IngestOptions limits, CancellationToken callToken)
+    private async Task PumpAsync(IAsyncStreamReader<EventBatch> requestStream, IServerStreamWriter<BatchAck> responseStream, IngestOptions limits, IngestSession session, CancellationToken callToken)
     {
         // Reading stops when the server starts stopping; work already taken is finished and acked.
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(callToken, lifetime.ApplicationStopping);
@@ -67,7 +70,7 @@ public sealed class IngestService(
                 }
 
                 // Waits while the window is full: that pause is the backpressure on the collector.
-                await inFlight.Writer.WriteAsync(processor.ProcessAsync(batch, callToken), reading.Token);
+                await inFlight.Writer.WriteAsync(processor.ProcessAsync(batch, session, callToken), reading.Token);
             }
         }
         catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !callToken.IsCancellationRequested && !writer.IsFaulted)

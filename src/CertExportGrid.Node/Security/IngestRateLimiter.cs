@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace CertExportGrid.Node.Security;
+
+/// <summary>
+/// The gateway's ingest budgets: a bucket per stream, one per collector identity, and a fixed table
+/// of buckets for (dest, subject) keys. The key table is indexed by a per-process randomised hash,
+/// so its memory is fixed whatever a collector sends; two keys may share a bucket (their budgets
+/// add up), and no one outside can choose which.
+/// </summary>
+public sealed class IngestRateLimiter
+{
+    private const int KeySlots = 1 << 16;
+
+    private readonly RateLimitOptions _options;
+    private readonly ConcurrentDictionary<string, TokenBucket> _identities = new(StringComparer.Ordinal);
+    private readonly KeySlot[] _keys;
+    private readonly Lock[] _keyLocks = [.. Enumerable.Range(0, 256).Select(_ => new Lock())];
+
+    public IngestRateLimiter(IOptions<RateLimitOptions> options)
+    {
+        _options = options.Value;
+        _keys = _options.KeyEventsPerSecond > 0 ? new KeySlot[KeySlots] : [];
+    }
+
+    public RateLimitOptions Options => _options;
+
+    /// <summary>Budgets of one ingest stream of <paramref name="caller"/>.</summary>
+    public IngestSession Open(Caller caller)
+    {
+        var stream = _options.StreamEventsPerSecond > 0 ? new TokenBucket(_options.StreamEventsPerSecond, _options.StreamBurst) : null;
+        var identity = _options.IdentityEventsPerSecond > 0
+            ? _identities.GetOrAdd(caller.Name, _ => new TokenBucket(_options.IdentityEventsPerSecond, _options.IdentityBurst))
+            : null;
+        return new IngestSession(caller, stream, identity, this);
+    }
+
+    /// <summary>Takes one event of budget for the key; false (with the wait) when it is exhausted.</summary>
+    public bool TryTakeKey(string encodedKey, out TimeSpan retryAfter)
+    {
+        retryAfter = TimeSpan.Zero;
+        if (_keys.Length == 0)
+        {
+            return true;
+        }
+
+        var index = (uint)encodedKey.GetHashCode() % KeySlots;
+        lock (_keyLocks[index % (uint)_keyLocks.Length])
+        {
+            ref var slot = ref _keys[index];
+            var now = Stopwatch.GetTimestamp();
+            if (slot.Stamp == 0)
+            {
+                slot.Tokens = _options.KeyBurst;
+            }
+            else
+            {
+                var elapsed = (now - slot.Stamp) / (double)Stopwatch.Frequency;
+                slot.Tokens = Math.Min(_options.KeyBurst, slot.Tokens + (elapsed * _options.KeyEventsPerSecond));
+            }
+
+            slot.Stamp = now;
+            if (slot.Tokens >= 1)
+            {
+                slot.Tokens--;
+                return true;
+            }
+
+            retryAfter = TimeSpan.FromSeconds((1 - slot.Tokens) / _options.KeyEventsPerSecond);
+            return false;
+        }
+    }
+
+    private struct KeySlot
+    {
+        public double Tokens;
+        public long Stamp;
+    }
+}
+
+/// <summary>One ingest stream's caller and budgets.</summary>
+public sealed class IngestSession(Caller caller, TokenBucket? stream, TokenBucket? identity, IngestRateLimiter limiter)
+{
+    /// <summary>A session with no limits for local mode's caller (used where no stream exists).</summary>
+    public static IngestSession Unlimited(IngestRateLimiter limiter) => new(Caller.Local, null, null, limiter);
+
+    public Caller Caller { get; } = caller;
+
+    /// <summary>
+    /// Admits up to <paramref name="count"/> events of a batch against the stream and identity
+    /// budgets; the rest are rejected unparsed. Returns the number admitted and, when short, which
+    /// limit and how long to wait.
+    /// </summary>
+    public int Admit(int count, out string? limit, out TimeSpan retryAfter)
+    {
+        limit = null;
+        retryAfter = TimeSpan.Zero;
+        var granted = count;
+        if (stream is not null)
+        {
+            granted = stream.TakeUpTo(granted);
+            if (granted < count)
+            {
+                limit = $"stream limit {Rate(stream)} events/s (CertExportGrid:Ingest:RateLimits:StreamEventsPerSecond)";
+                retryAfter = stream.RetryAfter;
+            }
+        }
+
+        if (identity is not null && granted > 0)
+        {
+            var fromIdentity = identity.TakeUpTo(granted);
+            if (fromIdentity < granted)
+            {
+                stream?.Return(granted - fromIdentity);
+                granted = fromIdentity;
+                limit = $"limit of identity '{Caller.Name}' {Rate(identity)} events/s (CertExportGrid:Ingest:RateLimits:IdentityEventsPerSecond)";
+                retryAfter = identity.RetryAfter;
+            }
+        }
+
+        return granted;
+    }
+
+    public bool TryTakeKey(string encodedKey, out TimeSpan retryAfter) => limiter.TryTakeKey(encodedKey, out retryAfter);
+
+    private static string Rate(TokenBucket bucket) => bucket.RatePerSecond.ToString("0.##", CultureInfo.InvariantCulture);
+}
