@@ -14,6 +14,18 @@ internal static class TestData
         + $"<Channel>{SystemChannel}</Channel><Computer>{computer}</Computer></System>"
         + $"<UserData><CertNotificationData ProcessName='certutil.exe'><CertificateDetails Thumbprint='00aa'><SubjectNames><SubjectName>{subject}</SubjectName></SubjectNames></CertificateDetails></CertNotificationData></UserData></Event>";
 
+    /// <summary>Events with record ids 1..count (distinct, so each can be told apart in what was sent), one per line.</summary>
+    public static string Lines(int count, int firstRecordId = 1) =>
+        string.Concat(Enumerable.Range(firstRecordId, count).Select(i => Event(recordId: i) + "\n"));
+
+    /// <summary>The record id inside a sent event's XML.</summary>
+    public static long RecordId(CertExportGrid.Contracts.V1.Event e)
+    {
+        var xml = e.PayloadCase == CertExportGrid.Contracts.V1.Event.PayloadOneofCase.Xml ? e.Xml : e.XmlUtf8.ToStringUtf8();
+        var start = xml.IndexOf("<EventRecordID>", StringComparison.Ordinal) + "<EventRecordID>".Length;
+        return long.Parse(xml.AsSpan(start, xml.IndexOf('<', start) - start), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public static byte[] Utf8(string text, bool bom = false) =>
         bom ? [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(text)] : Encoding.UTF8.GetBytes(text);
 

@@ -70,10 +70,10 @@ public sealed class CommandLineTests : IDisposable
     {
         var file = _dir.File("a.xml", TestData.Utf8(TestData.Event() + "\n"));
 
-        var (exit, _, err) = await RunAsync("replay", "-q", "--server", Unreachable, file);
+        var (exit, _, err) = await RunAsync("replay", "-q", "--max-attempts", "1", "--server", Unreachable, file);
 
         Assert.Equal(3, exit);
-        Assert.Contains($"cannot reach the server at {Unreachable} (Unavailable", err);
+        Assert.Contains($"replay: gave up after 1 failed attempt(s) in a row: cannot reach the server at {Unreachable} (Unavailable", err);
         Assert.DoesNotContain("   at ", err);
     }
 
@@ -89,10 +89,10 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public async Task Watch_UnreachableServer_Exits3NamingUrlAndStatus()
     {
-        var (exit, _, err) = await RunAsync("--server", Unreachable, "watch");
+        var (exit, _, err) = await RunAsync("--server", Unreachable, "watch", "--max-attempts", "1");
 
         Assert.Equal(3, exit);
-        Assert.Contains($"watch: cannot reach the server at {Unreachable} (Unavailable", err);
+        Assert.Contains($"watch: gave up after 1 failed attempt(s) in a row: cannot reach the server at {Unreachable} (Unavailable", err);
     }
 
     [Theory]

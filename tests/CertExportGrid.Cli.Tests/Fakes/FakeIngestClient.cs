@@ -22,15 +22,23 @@ internal sealed class FakeIngestClient : Ingest.IngestClient
 
     public List<EventBatch> Received { get; } = [];
 
+    /// <summary>Every batch received with the number of the call (from 1) it came on.</summary>
+    public List<(int Call, EventBatch Batch)> Log { get; } = [];
+
+    /// <summary>StreamEvents calls opened so far.</summary>
+    public int Calls { get; private set; }
+
     public int MaxOutstanding { get; private set; }
 
     public override AsyncDuplexStreamingCall<EventBatch, BatchAck> StreamEvents(CallOptions options)
     {
+        int call;
+        lock (_lock) call = ++Calls;
         var requests = Channel.CreateUnbounded<EventBatch>();
         var responses = Channel.CreateUnbounded<BatchAck>();
         _ = Task.Run(() => ServeAsync(requests.Reader, responses.Writer, options.CancellationToken));
         return new AsyncDuplexStreamingCall<EventBatch, BatchAck>(
-            new Writer(requests.Writer, this),
+            new Writer(requests.Writer, this, call),
             new Reader(responses.Reader, options.CancellationToken),
             Task.FromResult(new Metadata()),
             () => Status.DefaultSuccess,
@@ -55,11 +63,14 @@ internal sealed class FakeIngestClient : Ingest.IngestClient
         }
         catch (Exception ex)
         {
-            responses.TryComplete(ex is OperationCanceledException ? new RpcException(new Status(StatusCode.Cancelled, "cancelled")) : ex);
+            if (ex is EndStreamException)
+                responses.TryComplete(); // the server closes its side cleanly, acks missing
+            else
+                responses.TryComplete(ex is OperationCanceledException ? new RpcException(new Status(StatusCode.Cancelled, "cancelled")) : ex);
         }
     }
 
-    private sealed class Writer(ChannelWriter<EventBatch> requests, FakeIngestClient owner) : IClientStreamWriter<EventBatch>
+    private sealed class Writer(ChannelWriter<EventBatch> requests, FakeIngestClient owner, int call) : IClientStreamWriter<EventBatch>
     {
         public WriteOptions? WriteOptions { get; set; }
 
@@ -71,6 +82,7 @@ internal sealed class FakeIngestClient : Ingest.IngestClient
             lock (owner._lock)
             {
                 owner.Received.Add(message.Clone());
+                owner.Log.Add((call, message.Clone()));
                 owner._outstanding++;
                 owner.MaxOutstanding = Math.Max(owner.MaxOutstanding, owner._outstanding);
             }
@@ -108,4 +120,7 @@ internal sealed class FakeIngestClient : Ingest.IngestClient
             return true;
         }
     }
+
+    /// <summary>Thrown by a <see cref="Handler"/>: the response stream ends without an error status.</summary>
+    public sealed class EndStreamException : Exception;
 }

@@ -144,8 +144,25 @@ public class FindingFormatterTests
     {
         Assert.Equal("""{"type":"gap","dropped":12,"reason":"subscriber buffer full"}""",
             FindingFormatter.GapJson(new Gap { Dropped = 12, Reason = "subscriber buffer full" }));
-        Assert.Equal("""{"type":"snapshotComplete","count":3}""",
+        Assert.Equal("""{"type":"snapshotComplete","count":3,"position":"7.42"}""",
+            FindingFormatter.SnapshotCompleteJson(new SnapshotComplete { Count = 3 }, "7.42"));
+        Assert.Equal("""{"type":"snapshotComplete","count":3,"position":null}""",
             FindingFormatter.SnapshotCompleteJson(new SnapshotComplete { Count = 3 }));
+    }
+
+    [Fact]
+    public void ResumeExpiredJson_HasTypeRequestedAndReason()
+    {
+        Assert.Equal("""{"type":"resume_expired","requested":"3.9","reason":"gateway restarted"}""",
+            FindingFormatter.ResumeExpiredJson(new ResumeExpired { Requested = "3.9", Reason = "gateway restarted" }));
+    }
+
+    [Fact]
+    public void ToJsonLine_WithPosition_PutsItAfterType()
+    {
+        var line = FindingFormatter.ToJsonLine(new Finding { Dest = "d", Subject = "s" }, type: "finding", position: "5.1", withPosition: true);
+
+        Assert.StartsWith("""{"type":"finding","position":"5.1","dest":"d",""", line);
     }
 
     [Fact]

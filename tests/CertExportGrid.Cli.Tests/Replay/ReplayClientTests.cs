@@ -1,4 +1,5 @@
 using System.Text;
+using CertExportGrid.Cli.Delivery;
 using CertExportGrid.Cli.Replay;
 using CertExportGrid.Cli.Tests.Fakes;
 using CertExportGrid.Contracts.V1;
@@ -9,7 +10,11 @@ namespace CertExportGrid.Cli.Tests.Replay;
 
 public sealed class ReplayClientTests : IDisposable
 {
-    private static readonly ReplayOptions FastRetries = new() { RetryBaseDelay = TimeSpan.FromMilliseconds(1) };
+    private static readonly ReplayOptions FastRetries = new()
+    {
+        RetryBaseDelay = TimeSpan.FromMilliseconds(1),
+        Reconnect = new ReconnectPolicy { MaxAttempts = 5, InitialBackoff = TimeSpan.Zero, MaxBackoff = TimeSpan.Zero },
+    };
     private readonly TestData.TempDirectory _dir = TestData.TempDir();
 
     public void Dispose() => _dir.Dispose();
@@ -179,23 +184,25 @@ public sealed class ReplayClientTests : IDisposable
     }
 
     [Fact]
-    public async Task Replay_ServerFailsTheCall_ThrowsWithStatusAndPartialSummary()
+    public async Task Replay_ServerFailsTheCallWithFinalStatus_ThrowsWithStatusAndPartialSummary()
     {
         var calls = 0;
         var fake = new FakeIngestClient
         {
             Handler = b => ++calls < 2
                 ? new BatchAck { BatchId = b.BatchId, Accepted = (uint)b.Events.Count }
-                : throw new RpcException(new Status(StatusCode.ResourceExhausted, "too many streams")),
+                : throw new RpcException(new Status(StatusCode.PermissionDenied, "not this collector")),
         };
         var file = Utf8File("a.xml", 4);
 
         var ex = await Assert.ThrowsAsync<ReplayFailedException>(
             () => new ReplayClient(fake).ReplayAsync([file], FastRetries with { BatchSize = 2, MaxInFlight = 1 }));
 
-        Assert.Equal(StatusCode.ResourceExhausted, ex.Status.StatusCode);
-        Assert.Equal("too many streams", ex.Status.Detail);
+        Assert.Equal(StatusCode.PermissionDenied, ex.Status.StatusCode);
+        Assert.Equal("not this collector", ex.Status.Detail);
+        Assert.Equal(0, ex.Attempts);
         Assert.Equal(2, ex.Partial.Accepted);
+        Assert.Equal(1, fake.Calls);
     }
 
     [Fact]
@@ -259,9 +266,11 @@ public sealed class ReplayClientTests : IDisposable
         using var channel = GrpcChannel.ForAddress("http://127.0.0.1:1");
         var file = Utf8File("a.xml", 1);
 
-        var ex = await Assert.ThrowsAsync<ReplayFailedException>(() => new ReplayClient(channel).ReplayAsync([file], FastRetries));
+        var ex = await Assert.ThrowsAsync<ReplayFailedException>(
+            () => new ReplayClient(channel).ReplayAsync([file], FastRetries with { Reconnect = FastRetries.Reconnect with { MaxAttempts = 2 } }));
 
         Assert.Equal(StatusCode.Unavailable, ex.Status.StatusCode);
+        Assert.Equal(2, ex.Attempts);
     }
 
     private sealed class SyncProgress(Action<ReplayProgress> report) : IProgress<ReplayProgress>
