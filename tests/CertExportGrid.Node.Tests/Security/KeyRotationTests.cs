@@ -1,0 +1,65 @@
+using System.Text.Json;
+using CertExportGrid.Contracts.V1;
+using CertExportGrid.Node.Tests.Infrastructure;
+using Grpc.Core;
+using FindingsClient = CertExportGrid.Contracts.V1.Findings.FindingsClient;
+
+namespace CertExportGrid.Node.Tests.Security;
+
+/// <summary>Keys live in a watched security file: editing it rotates keys without a restart.</summary>
+public sealed class KeyRotationTests
+{
+    [Fact]
+    public async Task SecurityFile_Rewritten_NewKeyWorksOldKeyRefused_NoRestart_BrokenEditIgnored()
+    {
+        using var temp = new TempDirectory();
+        var file = temp.Combine("security.json");
+        var old = TestKey.Create("soc-tool-2024", ["read"]);
+        var next = TestKey.Create("soc-tool-2025", ["read"]);
+        Write(file, old);
+        await using var factory = new NodeFactory(new Dictionary<string, string?> { ["CertExportGrid:Security:File"] = file });
+        using var oldChannel = factory.CreateChannel(old.Secret);
+        using var nextChannel = factory.CreateChannel(next.Secret);
+        Assert.Equal(StatusCode.OK, await StatusOfListAsync(oldChannel));
+        Assert.Equal(StatusCode.Unauthenticated, await StatusOfListAsync(nextChannel));
+
+        // Overlap during rotation: both keys, then only the new one.
+        Write(file, old, next);
+        await EventuallyAsync(async () => await StatusOfListAsync(nextChannel) == StatusCode.OK);
+        Assert.Equal(StatusCode.OK, await StatusOfListAsync(oldChannel));
+        Write(file, next);
+        await EventuallyAsync(async () => await StatusOfListAsync(oldChannel) == StatusCode.Unauthenticated);
+        Assert.Equal(StatusCode.OK, await StatusOfListAsync(nextChannel));
+
+        // A broken edit (bad hash) is logged and ignored: the previous keys stay in force.
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { CertExportGrid = new { Security = new { ApiKeys = new[] { new { Name = "x", Sha256 = "nothex", Roles = new[] { "read" } } } } } }));
+        await Task.Delay(1500);
+        Assert.Equal(StatusCode.OK, await StatusOfListAsync(nextChannel));
+    }
+
+    private static void Write(string file, params TestKey[] keys) =>
+        File.WriteAllText(file, JsonSerializer.Serialize(new { CertExportGrid = new { Security = new { ApiKeys = keys.Select(key => key.Json()).ToArray() } } }));
+
+    private static async Task<StatusCode> StatusOfListAsync(Grpc.Net.Client.GrpcChannel channel)
+    {
+        try
+        {
+            await new FindingsClient(channel).ListFindingsAsync(new ListFindingsRequest());
+            return StatusCode.OK;
+        }
+        catch (RpcException exception)
+        {
+            return exception.StatusCode;
+        }
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The security file change was not picked up within 20 s.");
+            await Task.Delay(100);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using CertExportGrid.Contracts.V1;
+using CertExportGrid.Node.Tests.Infrastructure;
+using Grpc.Core;
+using IngestClient = CertExportGrid.Contracts.V1.Ingest.IngestClient;
+
+namespace CertExportGrid.Node.Tests.Security;
+
+/// <summary>Events over a budget are rejected one by one as RATE_LIMITED (retryable); the stream stays open.</summary>
+public sealed class RateLimitTests
+{
+    [Fact]
+    public async Task StreamBudget_Exceeded_TailOfBatchRateLimitedRetryable_StreamKeepsWorking()
+    {
+        await using var factory = new NodeFactory(new Dictionary<string, string?>
+        {
+            ["CertExportGrid:Ingest:RateLimits:StreamEventsPerSecond"] = "2",
+            ["CertExportGrid:Ingest:RateLimits:StreamBurst"] = "5",
+        });
+        using var channel = factory.CreateChannel();
+        using var call = new IngestClient(channel).StreamEvents();
+
+        var ack = await RoundTripAsync(call, "a", Enumerable.Range(1, 8).Select(i => new EventXml { RecordId = i }));
+
+        Assert.Equal(5u, ack.Accepted);
+        Assert.Equal([5u, 6u, 7u], ack.Rejected.Select(r => r.Index));
+        Assert.All(ack.Rejected, r =>
+        {
+            Assert.Equal(RejectReason.RateLimited, r.Reason);
+            Assert.True(r.Retryable);
+            Assert.Contains("StreamEventsPerSecond", r.Message, StringComparison.Ordinal);
+            Assert.Contains("retry after", r.Message, StringComparison.Ordinal);
+        });
+
+        // The budget refills (2 events/s): the same stream takes the retried event.
+        await Task.Delay(600);
+        var retried = await RoundTripAsync(call, "b", [new EventXml { RecordId = 6 }]);
+        Assert.Equal(1u, retried.Accepted);
+        await call.RequestStream.CompleteAsync();
+    }
+
+    [Fact]
+    public async Task IdentityBudget_SharedAcrossStreams()
+    {
+        await using var factory = new NodeFactory(new Dictionary<string, string?>
+        {
+            ["CertExportGrid:Ingest:RateLimits:IdentityEventsPerSecond"] = "0.5",
+            ["CertExportGrid:Ingest:RateLimits:IdentityBurst"] = "4",
+        });
+        using var channel = factory.CreateChannel();
+
+        var first = (await IngestDriver.SendAsync(channel, [IngestDriver.Batch("1", Enumerable.Range(1, 3).Select(i => new EventXml { RecordId = i }.Render()))]))[0];
+        var second = (await IngestDriver.SendAsync(channel, [IngestDriver.Batch("2", Enumerable.Range(4, 3).Select(i => new EventXml { RecordId = i }.Render()))]))[0];
+
+        Assert.Equal(3u, first.Accepted);
+        Assert.Equal(1u, second.Accepted);
+        Assert.Equal([1u, 2u], second.Rejected.Select(r => r.Index));
+        Assert.All(second.Rejected, r => Assert.Contains("identity 'local'", r.Message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task KeyBudget_OneHotKeyLimited_OtherKeysInTheSameBatchApplied()
+    {
+        await using var factory = new NodeFactory(new Dictionary<string, string?>
+        {
+            ["CertExportGrid:Ingest:RateLimits:KeyEventsPerSecond"] = "0.5",
+            ["CertExportGrid:Ingest:RateLimits:KeyBurst"] = "3",
+        });
+        using var channel = factory.CreateChannel();
+        var hot = Enumerable.Range(1, 5).Select(i => new EventXml { Computer = "HOT-01", RecordId = i });
+        var cold = Enumerable.Range(1, 2).Select(i => new EventXml { Computer = "COLD-01", RecordId = i });
+
+        var ack = (await IngestDriver.SendAsync(channel, [IngestDriver.Batch("b", hot.Concat(cold).Select(e => e.Render()))]))[0];
+
+        Assert.Equal(5u, ack.Accepted);
+        Assert.Equal([3u, 4u], ack.Rejected.Select(r => r.Index));
+        Assert.All(ack.Rejected, r => Assert.Equal((RejectReason.RateLimited, true), (r.Reason, r.Retryable)));
+        var findings = await IngestDriver.ListAllAsync(channel);
+        Assert.Equal([("COLD-01", 2ul), ("HOT-01", 3ul)], findings.Select(f => (f.Dest, f.Count)));
+    }
+
+    private static async Task<BatchAck> RoundTripAsync(AsyncDuplexStreamingCall<EventBatch, BatchAck> call, string id, IEnumerable<EventXml> events)
+    {
+        await call.RequestStream.WriteAsync(IngestDriver.Batch(id, events.Select(e => e.Render())));
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        return call.ResponseStream.Current;
+    }
+}
