@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Globalization;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+
+namespace CertExportGrid.Bench.Hosting;
+
+/// <summary>
+/// The real server as a child process (the Release build of src/CertExportGrid.Node), on free
+/// loopback ports with a fresh temporary data directory. A separate process keeps its CPU time,
+/// GC and thread pool apart from the load generator's, so the numbers read like production.
+/// </summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _dataDirectory;
+    private readonly Queue<string> _lastLines = new();
+
+    private NodeProcess(Process process, string url, string dataDirectory)
+    {
+        _process = process;
+        Url = url;
+        _dataDirectory = dataDirectory;
+    }
+
+    public string Url { get; }
+
+    public int ProcessId => _process.Id;
+
+    public static async Task<NodeProcess> StartAsync(string nodeDll, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        if (!File.Exists(nodeDll))
+        {
+            throw new FileNotFoundException($"Server binary not found: {nodeDll}. Build it with: dotnet build -c Release src/CertExportGrid.Node", nodeDll);
+        }
+
+        var data = Directory.CreateTempSubdirectory("certexportgrid-bench-").FullName;
+        var url = $"http://127.0.0.1:{FreePorts.Next()}";
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(nodeDll);
+        foreach (var argument in new[]
+        {
+            "--urls", url, "--data", data,
+            $"--CertExportGrid:Cluster:SiloPort={FreePorts.Next()}",
+            $"--CertExportGrid:Cluster:GatewayPort={FreePorts.Next()}",
+            "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning",
+        })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            info.ArgumentList.Add($"--{key}={value}");
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start.");
+        var node = new NodeProcess(process, url, data);
+        process.OutputDataReceived += (_, e) => node.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => node.Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await node.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        return node;
+    }
+
+    /// <summary>User + system CPU time of the server process so far (from /proc).</summary>
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
+    /// <summary>Resident set size of the server process, in bytes.</summary>
+    public long ResidentBytes()
+    {
+        _process.Refresh();
+        return _process.WorkingSet64;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            // SIGTERM: the node drains and stops cleanly.
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+            if (kill is not null)
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp folder left behind is harmless.
+        }
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_lastLines)
+        {
+            _lastLines.Enqueue(line);
+            if (_lastLines.Count > 40)
+            {
+                _lastLines.Dequeue();
+            }
+        }
+    }
+
+    private async Task WaitReadyAsync(TimeSpan limit)
+    {
+        using var channel = GrpcChannel.ForAddress(Url);
+        var health = new Health.HealthClient(channel);
+        var deadline = DateTime.UtcNow + limit;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                break;
+            }
+
+            try
+            {
+                var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+                if (reply.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                {
+                    return;
+                }
+            }
+            catch (Grpc.Core.RpcException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(200);
+        }
+
+        string output;
+        lock (_lastLines)
+        {
+            output = string.Join(Environment.NewLine, _lastLines);
+        }
+
+        throw new InvalidOperationException($"The server at {Url} did not become ready.{Environment.NewLine}{output}");
+    }
+}
+
+/// <summary>Free loopback TCP ports (bind to 0, read, release).</summary>
+public static class FreePorts
+{
+    public static int Next()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,90 @@
+using System.Globalization;
+using CertExportGrid.Bench;
+using CertExportGrid.Bench.Hosting;
+using CertExportGrid.Bench.Load;
+using CertExportGrid.Bench.Scenarios;
+using CertExportGrid.Bench.Workloads;
+
+// The whole-path benchmark (docs/benchmarks.md). The last line printed is the RESULT line.
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+var options = BenchOptions.Parse(args);
+var report = new Report();
+report.Header(options);
+
+var generator = new EventGenerator("hot");
+var hotEvents = generator.Generate(options.HotEvents, options.HotKeys, withParsed: options.Runs("parsed"));
+var warmup = EventGenerator.ToBatches(new EventGenerator("warm").Generate(Math.Min(20_000, options.HotEvents / 5), options.HotKeys, withParsed: true), options.BatchSize, parsed: false, "warm");
+
+double parseSingle = double.NaN, parseAll = double.NaN;
+if (options.Runs("parse"))
+{
+    (parseSingle, parseAll) = ParseLimit.Measure(hotEvents, options.ParseDuration);
+    report.Line("parse limit (1 thread)", parseSingle, "EventXmlParser + classifier + key, in-process");
+    report.Line($"parse limit ({Environment.ProcessorCount} threads)", parseAll, "the ceiling used for the ratio");
+}
+
+var hotRaw = EventGenerator.ToBatches(hotEvents, options.BatchSize, parsed: false, "hot");
+if (options.Runs("transport"))
+{
+    await using var discard = await DiscardIngestServer.StartAsync();
+    using var channel = IngestLoad.OpenChannel(discard.Url);
+    await IngestLoad.RunAsync(channel, warmup, options.Streams, options.Window);
+    var transport = await IngestLoad.RunAsync(channel, hotRaw, options.Streams, options.Window);
+    report.Line("transport only (raw XML, discard server)", transport.EventsPerSecond, $"{transport.Events} events acked in {transport.Elapsed.TotalSeconds:F2} s");
+}
+
+double fullRaw = double.NaN, fullParsed = double.NaN;
+if (options.Runs("hot"))
+{
+    var result = await FullPathRun.RunAsync(options, warmup, hotRaw);
+    fullRaw = result.Load.EventsPerSecond;
+    report.Full($"full path, raw XML, {options.HotKeys} hot keys", result);
+}
+
+if (options.Runs("parsed"))
+{
+    var hotParsed = EventGenerator.ToBatches(hotEvents, options.BatchSize, parsed: true, "hotp");
+    var result = await FullPathRun.RunAsync(options, warmup, hotParsed);
+    fullParsed = result.Load.EventsPerSecond;
+    report.Full($"full path, pre-parsed, {options.HotKeys} hot keys", result);
+}
+
+hotRaw = [];
+hotEvents.Clear();
+
+if (options.Runs("distinct"))
+{
+    var distinct = new EventGenerator("cold").Generate(options.DistinctKeys * options.EventsPerDistinctKey, options.DistinctKeys, withParsed: false);
+    var result = await FullPathRun.RunAsync(options, warmup, EventGenerator.ToBatches(distinct, options.BatchSize, parsed: false, "cold"));
+    report.Full($"full path, raw XML, {options.DistinctKeys:N0} distinct keys", result);
+}
+
+if (options.Runs("noise"))
+{
+    var noisy = new EventGenerator("noise").Generate(options.HotEvents, options.HotKeys, withParsed: false, options.NoisePercent);
+    var result = await FullPathRun.RunAsync(options, warmup, EventGenerator.ToBatches(noisy, options.BatchSize, parsed: false, "noise"));
+    report.Full($"full path, raw XML, hot keys, {options.NoisePercent}% out-of-scope noise", result);
+}
+
+double p99 = double.NaN;
+if (options.Runs("latency"))
+{
+    await using var node = await NodeProcess.StartAsync(options.NodeDll, options.NodeSettings);
+    var latency = await LatencyRun.RunAsync(node.Url, new EventGenerator("lat"), options.LatencyRate, options.LatencyDuration, options.HotKeys);
+    p99 = latency.P99;
+    report.Latency(options.LatencyRate, latency);
+}
+
+if (options.Runs("memory"))
+{
+    var memory = await GrainMemory.RunAsync(options.MemoryGrains);
+    report.Memory(memory);
+}
+
+report.Summary();
+var ratio = fullRaw / parseAll;
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"RESULT full_raw_eps={Round(fullRaw)} full_parsed_eps={Round(fullParsed)} parse_limit_eps={Round(parseAll)} ratio={ratio:F2} p99_ms={Round(p99)}"));
+return 0;
+
+static string Round(double value) => double.IsNaN(value) ? "NaN" : Math.Round(value).ToString(CultureInfo.InvariantCulture);

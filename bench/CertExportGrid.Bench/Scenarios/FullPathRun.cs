@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using CertExportGrid.Bench.Hosting;
+using CertExportGrid.Bench.Load;
+using CertExportGrid.Bench.Workloads;
+using CertExportGrid.Contracts.V1;
+
+namespace CertExportGrid.Bench.Scenarios;
+
+/// <summary>One full-path run and where the CPU went.</summary>
+public sealed record FullPathResult(LoadResult Load, long SubscriberUpdates, long SubscriberGaps, TimeSpan ServerCpu, TimeSpan ClientCpu)
+{
+    /// <summary>Server CPU per 1,000 events, in milliseconds.</summary>
+    public double ServerCpuMsPerKEvents => ServerCpu.TotalMilliseconds / (Load.Events / 1_000.0);
+}
+
+/// <summary>
+/// collector -> gRPC (Kestrel, HTTP/2, loopback) -> gateway -> grains -> SQLite (durable) -> ack,
+/// against a fresh child-process node with one subscriber attached and reading.
+/// </summary>
+public static class FullPathRun
+{
+    public static async Task<FullPathResult> RunAsync(BenchOptions options, EventBatch[] warmup, EventBatch[] batches)
+    {
+        await using var node = await NodeProcess.StartAsync(options.NodeDll, options.NodeSettings);
+        using var channel = IngestLoad.OpenChannel(node.Url);
+        await using var subscriber = new SubscriberProbe(channel);
+        await subscriber.Connected;
+
+        // Warm-up on other keys: JIT, connection, storage file; its events are not counted.
+        await IngestLoad.RunAsync(channel, warmup, options.Streams, options.Window);
+
+        var serverCpu = node.CpuTime();
+        using var self = Process.GetCurrentProcess();
+        var clientCpu = self.TotalProcessorTime;
+        var load = await IngestLoad.RunAsync(channel, batches, options.Streams, options.Window);
+        serverCpu = node.CpuTime() - serverCpu;
+        self.Refresh();
+        clientCpu = self.TotalProcessorTime - clientCpu;
+
+        // Updates are fanned out after the ack; give the last ones a moment to arrive.
+        await Task.Delay(500);
+        return new FullPathResult(load, subscriber.Updates, subscriber.Gaps, serverCpu, clientCpu);
+    }
+}
