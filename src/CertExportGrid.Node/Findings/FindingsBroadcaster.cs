@@ -125,9 +125,16 @@ public sealed class FindingsBroadcaster(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Renewal);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        try
         {
-            await RegisterAsync();
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await RegisterAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: the normal end of the renewal loop.
         }
     }
 

@@ -68,6 +68,14 @@ public static class NodeHostingExtensions
             builder.AddGateway();
         }
 
+        // Every role answers grpc.health.v1, ready when a grain call round-trips.
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<ExceptionMappingInterceptor>();
+            grpc.MaxReceiveMessageSize = builder.Configuration.GetValue($"{IngestOptions.Section}:MaxMessageBytes", new IngestOptions().MaxMessageBytes);
+        });
+        builder.Services.AddGrpcHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
+
         return builder;
     }
 
@@ -87,43 +95,8 @@ public static class NodeHostingExtensions
         return app;
     }
 
-    private static void AddSilo(this WebApplicationBuilder builder, NodeOptions node)
-    {
-        if (node.Storage == StorageKind.Sqlite)
-        {
-            StartupChecks.EnsureWritableDirectory(node.DataDirectory);
-        }
-
-        StartupChecks.EnsurePortsFree(IPAddress.Loopback, ("Orleans silo", node.Cluster.SiloPort), ("Orleans gateway", node.Cluster.GatewayPort));
-        builder.UseOrleans(silo =>
-        {
-            silo.UseLocalhostClustering(node.Cluster.SiloPort, node.Cluster.GatewayPort, serviceId: node.Cluster.ServiceId, clusterId: node.Cluster.ClusterId);
-            if (node.Storage == StorageKind.Memory)
-            {
-                silo.AddMemoryGrainStorage(StorageNames.Findings);
-            }
-            else
-            {
-                silo.Services.AddSqliteGrainStorage(StorageNames.Findings, new SqliteGrainStorageOptions
-                {
-                    DatabasePath = Path.Combine(node.DataDirectory, "certexportgrid.db"),
-                });
-            }
-        });
-    }
-
-    private static void AddClusterClient(this WebApplicationBuilder builder, NodeOptions node) =>
-        builder.UseOrleansClient(client =>
-            client.UseLocalhostClustering(node.Cluster.GatewayPort, serviceId: node.Cluster.ServiceId, clusterId: node.Cluster.ClusterId));
-
     private static void AddGateway(this WebApplicationBuilder builder)
     {
-        builder.Services.AddGrpc(grpc =>
-        {
-            grpc.Interceptors.Add<ExceptionMappingInterceptor>();
-            grpc.MaxReceiveMessageSize = builder.Configuration.GetValue($"{IngestOptions.Section}:MaxMessageBytes", new IngestOptions().MaxMessageBytes);
-        });
-        builder.Services.AddGrpcHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
         builder.Services.AddSingleton(sp => new EventXmlParser(new ParserLimits
         {
             MaxEventChars = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<IngestOptions>>().Value.MaxEventChars,

@@ -23,6 +23,19 @@ public enum StorageKind
 
     /// <summary>Process memory: lost on exit. Only for tests and throwaway runs.</summary>
     Memory,
+
+    /// <summary>Redis (CertExportGrid:Cluster:RedisConnectionString): shared by every silo of a cluster.</summary>
+    Redis,
+}
+
+/// <summary>How silos find each other.</summary>
+public enum ClusterProvider
+{
+    /// <summary>One silo on loopback: the embedded default.</summary>
+    Localhost,
+
+    /// <summary>Membership in Redis: any number of silos and gateways.</summary>
+    Redis,
 }
 
 /// <summary>Options of the server binary (configuration section CertExportGrid).</summary>
@@ -52,6 +65,21 @@ public sealed class NodeOptions
 /// <summary>Orleans cluster identity and endpoints (section CertExportGrid:Cluster).</summary>
 public sealed class ClusterSettings
 {
+    /// <summary>Membership provider (default Localhost).</summary>
+    public ClusterProvider Provider { get; set; } = ClusterProvider.Localhost;
+
+    /// <summary>
+    /// StackExchange.Redis connection string (e.g. "redis:6379"), for Provider=Redis and Storage=Redis.
+    /// </summary>
+    public string? RedisConnectionString { get; set; }
+
+    /// <summary>
+    /// The address other silos and gateways use to reach this silo: its own IP or a host name that
+    /// resolves to it (never a load-balanced name). Default: loopback for Localhost, otherwise the
+    /// first IPv4 address of this host's name. The silo listens on this address only.
+    /// </summary>
+    public string? AdvertisedAddress { get; set; }
+
     /// <summary>Same value on every silo and gateway of one deployment (default "certexportgrid").</summary>
     public string ClusterId { get; set; } = "certexportgrid";
 
