@@ -25,7 +25,7 @@ internal static class FileIdentity
     /// <summary>Reads up to <see cref="HeadLength"/> bytes from the start of a file.</summary>
     public static byte[] ReadHead(string path)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
         return ReadHead(stream);
     }
 

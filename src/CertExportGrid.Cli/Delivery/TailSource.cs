@@ -88,7 +88,7 @@ internal sealed class TailSource(IReadOnlyList<string> files, CheckpointStore? c
             FileStream stream;
             try
             {
-                stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
             }
             catch (FileNotFoundException)
             {
