@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace CertExportGrid.Node.Tests.Hosting;
 
-/// <summary>Secure by default: without authentication the server listens on loopback only.</summary>
+/// <summary>Secure by default: without authentication the server listens on loopback only (with it: see Security/ListenPolicyTests).</summary>
 public sealed class ListenAddressGuardTests
 {
     [Theory]
@@ -52,6 +52,8 @@ public sealed class ListenAddressGuardTests
 
         Assert.Equal(2, exitCode);
         Assert.Contains($"Refusing to listen on http://0.0.0.0:{port}", node.Output, StringComparison.Ordinal);
+        Assert.Contains("no authentication configured", node.Output, StringComparison.Ordinal);
+        Assert.Contains("docs/security.md", node.Output, StringComparison.Ordinal);
     }
 
     private static IConfiguration Config(params (string Key, string Value)[] values) =>
