@@ -204,4 +204,37 @@ public class EventFileReaderTests
     {
         Assert.Throws<FileNotFoundException>(() => EventFileReader.Read(Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"))));
     }
+
+    [Fact]
+    public void ParseFrom_NotFinal_LeavesAPartialLastLineForLater()
+    {
+        var content = TestData.Utf8("<Event>1</Event>\n\n<Event>2</Ev");
+
+        var chunk = EventFileReader.ParseFrom(content, 0, EventFileEncoding.Utf8, baseOffset: 0, baseLine: 0, final: false);
+
+        Assert.Equal([1], chunk.Lines.Select(l => l.Number));
+        Assert.Equal((18L, 2), (chunk.EndOffset, chunk.EndLine)); // past the blank line 2, before the partial one
+    }
+
+    [Fact]
+    public void ParseFrom_MidFile_NumbersLinesAndOffsetsFromTheBase()
+    {
+        var content = TestData.Utf8("<Event>7</Event>\r\n<Event>8</Event>");
+
+        var chunk = EventFileReader.ParseFrom(content, 0, EventFileEncoding.Utf8, baseOffset: 1000, baseLine: 6, final: true);
+
+        Assert.Equal([(7, 1018L), (8, 1034L)], chunk.Lines.Select(l => (l.Number, l.EndOffset)));
+        Assert.Equal((1034L, 8), (chunk.EndOffset, chunk.EndLine));
+    }
+
+    [Fact]
+    public void ParseFrom_Utf16NotFinal_StopsAtTheLastCompleteLine()
+    {
+        var bytes = TestData.Utf16Le("<Event>1</Event>\r\n<Event>2");
+
+        var chunk = EventFileReader.ParseFrom(bytes, 2, EventFileEncoding.Utf16LeBom, 0, 0, final: false);
+
+        Assert.Equal(["<Event>1</Event>"], chunk.Lines.Select(l => l.Text));
+        Assert.Equal(2 + Encoding.Unicode.GetByteCount("<Event>1</Event>\r\n"), chunk.EndOffset);
+    }
 }
