@@ -15,6 +15,8 @@ internal static class CliApp
         root.Subcommands.Add(FindingsCommand.Create(server));
         root.Subcommands.Add(WatchCommand.Create(server));
         root.Subcommands.Add(StatusCommand.Create(server));
+        root.Subcommands.Add(KeygenCommand.Create());
+        ClientCredentials.AddTo(root);
         return root;
     }
 }

@@ -143,6 +143,8 @@ internal static class CommonOptions
         {
             // A page of 1000 findings with their names and details can pass the 4 MB default.
             MaxReceiveMessageSize = 64 * 1024 * 1024,
+            // --api-key / --api-key-file / $CERTEXPORTGRID_API_KEY, --client-cert, --server-ca (ClientCredentials.cs).
+            HttpHandler = ClientCredentials.Current?.CreateHandler(),
         });
     }
 

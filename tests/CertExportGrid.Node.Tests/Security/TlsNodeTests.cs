@@ -27,11 +27,14 @@ public sealed class TlsNodeFixture : IAsyncLifetime
     public X509Certificate2 Unmapped { get; } = TestCertificates.Client("nobody-we-know");
     public NodeProcess Node { get; private set; } = null!;
     public string Url { get; private set; } = "";
+    public string ServerCertificatePath { get; private set; } = "";
+    public string Directory => _temp.Path;
 
     public async Task InitializeAsync()
     {
         IssuedReader = TestCertificates.Client("soc-reader", ClientCa);
         var (serverCrt, serverKey) = TestCertificates.WritePem(ServerCertificate, _temp.Path, "server");
+        ServerCertificatePath = serverCrt;
         var (caCrt, _) = TestCertificates.WritePem(ClientCa, _temp.Path, "client-ca");
         var securityFile = _temp.Combine("security.json");
         await File.WriteAllTextAsync(securityFile, JsonSerializer.Serialize(new
@@ -160,5 +163,31 @@ public sealed class TlsNodeTests(TlsNodeFixture fixture) : IClassFixture<TlsNode
         Assert.Contains("does not chain to a trusted client CA", rogueError.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(StatusCode.Unauthenticated, unmappedError.StatusCode);
         Assert.Contains("not mapped to an identity", unmappedError.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cli_ApiKeyFileAndServerCa_ReadsFindings_WithoutKeyExitsWithUnauthenticated()
+    {
+        var keyFile = Path.Combine(fixture.Directory, "reader.key.txt");
+        await File.WriteAllTextAsync(keyFile, fixture.Reader.Secret + "\n");
+
+        var withKey = await CliProcess.RunAsync(fixture.Directory, "findings", "--server", fixture.Url, "--server-ca", fixture.ServerCertificatePath, "--api-key-file", keyFile, "--format", "json");
+        var without = await CliProcess.RunAsync(fixture.Directory, "findings", "--server", fixture.Url, "--server-ca", fixture.ServerCertificatePath);
+
+        Assert.True(withKey.ExitCode == 0, withKey.StdErr);
+        Assert.Equal(3, without.ExitCode);
+        Assert.Contains("Unauthenticated", without.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cli_Keygen_PrintsAKeyAndItsSha256()
+    {
+        var (exitCode, stdout, _) = await CliProcess.RunAsync(fixture.Directory, "keygen", "--name", "collector-07", "--role", "ingest");
+
+        Assert.Equal(0, exitCode);
+        var key = stdout.Split('\n').First(line => line.StartsWith("key:", StringComparison.Ordinal))[4..].Trim();
+        var hash = stdout.Split('\n').First(line => line.StartsWith("sha256:", StringComparison.Ordinal))[7..].Trim();
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key))), hash);
+        Assert.Contains("\"collector-07\"", stdout, StringComparison.Ordinal);
     }
 }
