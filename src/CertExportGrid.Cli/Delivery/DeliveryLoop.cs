@@ -91,13 +91,13 @@ internal sealed class DeliveryLoop(
             if (failure is null)
                 return;
 
-            int unacked;
+            int waiting;
             lock (_gate)
             {
-                unacked = _unacked.Count;
                 for (var i = _unacked.Count - 1; i >= 0; i--)
                     _resend.AddFirst(_unacked[i].Batch with { Resend = true });
                 _unacked.Clear();
+                waiting = _resend.Count;
             }
 
             switch (failure.Action)
@@ -115,7 +115,7 @@ internal sealed class DeliveryLoop(
                         throw new DeliveryFailedException(failure.Status, failures, error);
                     var wait = options.Reconnect.Delay(failures, Random.Shared.NextDouble(), failure.RetryAfter);
                     notices.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"warning: the ingest stream failed ({failure.Status.StatusCode}: {failure.Status.Detail}); {unacked} batch(es) unacknowledged; reconnecting in {wait.TotalSeconds:0.0} s (attempt {failures + 1} of {options.Reconnect.MaxAttempts})"));
+                        $"warning: the ingest stream failed ({failure.Status.StatusCode}: {failure.Status.Detail}); {waiting} unacknowledged batch(es) to re-send; reconnecting in {wait.TotalSeconds:0.0} s (attempt {failures + 1} of {options.Reconnect.MaxAttempts})"));
                     await delay(wait, abort);
                     continue;
                 default:
