@@ -23,6 +23,8 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IDisposable
     private readonly SemaphoreSlim _readLock = new(1, 1);
     private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
+    private readonly SqliteCommand _read; // used under _readLock only
+    private SqliteCommand? _insert, _update, _delete;
 
     public SqliteGrainStorage(string name, SqliteGrainStorageOptions options, Serializer serializer, ILogger<SqliteGrainStorage> logger)
     {
@@ -49,6 +51,8 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IDisposable
             ) WITHOUT ROWID;
             """);
         _readConnection = Open(options);
+        _read = Prepare(_readConnection, "SELECT version, data FROM grain_state WHERE state_name = $s AND grain_id = $g", withData: false);
+        PrepareWriteCommands(writeConnection);
         _writer = Task.Run(() => WriteLoopAsync(writeConnection));
         LogOpened(_logger, _name, Path.GetFullPath(options.DatabasePath));
     }
@@ -60,10 +64,9 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IDisposable
         await _readLock.WaitAsync();
         try
         {
-            using var command = _readConnection.CreateCommand();
-            command.CommandText = "SELECT version, data FROM grain_state WHERE state_name = $s AND grain_id = $g";
-            command.Parameters.AddWithValue("$s", stateName);
-            command.Parameters.AddWithValue("$g", grainId.ToString());
+            var command = _read;
+            command.Parameters[0].Value = stateName;
+            command.Parameters[1].Value = grainId.ToString();
             using var reader = command.ExecuteReader();
             if (reader.Read())
             {
@@ -110,6 +113,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IDisposable
     {
         _writes.Writer.TryComplete();
         _writer.GetAwaiter().GetResult();
+        _read.Dispose();
         _readConnection.Dispose();
         _readLock.Dispose();
     }
@@ -142,6 +146,9 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IDisposable
         }
         finally
         {
+            _insert?.Dispose();
+            _update?.Dispose();
+            _delete?.Dispose();
             connection.Dispose();
         }
     }
@@ -152,9 +159,10 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IDisposable
         try
         {
             using var transaction = connection.BeginTransaction();
+            _insert!.Transaction = _update!.Transaction = _delete!.Transaction = transaction;
             for (var i = 0; i < group.Count; i++)
             {
-                outcomes[i] = Apply(connection, transaction, group[i]);
+                outcomes[i] = Apply(group[i]);
             }
 
             transaction.Commit();
@@ -183,27 +191,47 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IDisposable
         }
     }
 
-    private static InconsistentStateException? Apply(SqliteConnection connection, SqliteTransaction transaction, PendingWrite write)
+    private InconsistentStateException? Apply(PendingWrite write)
     {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.Parameters.AddWithValue("$s", write.StateName);
-        command.Parameters.AddWithValue("$g", write.GrainId);
-        command.Parameters.AddWithValue("$v", write.ExpectedVersion);
-        if (write.Data is null)
+        var command = write.Data is null ? _delete! : write.ExpectedVersion == 0 ? _insert! : _update!;
+        command.Parameters[0].Value = write.StateName;
+        command.Parameters[1].Value = write.GrainId;
+        command.Parameters[2].Value = write.ExpectedVersion;
+        if (write.Data is not null)
         {
-            command.CommandText = "DELETE FROM grain_state WHERE state_name = $s AND grain_id = $g AND version = $v";
-            command.ExecuteNonQuery();
-            return null;
+            command.Parameters[3].Value = write.Data;
         }
 
-        command.Parameters.AddWithValue("$d", write.Data);
-        command.CommandText = write.ExpectedVersion == 0
-            ? "INSERT INTO grain_state (state_name, grain_id, version, data) VALUES ($s, $g, 1, $d) ON CONFLICT DO NOTHING"
-            : "UPDATE grain_state SET version = $v + 1, data = $d WHERE state_name = $s AND grain_id = $g AND version = $v";
-        return command.ExecuteNonQuery() == 1
+        var changed = command.ExecuteNonQuery();
+        return write.Data is null || changed == 1
             ? null
             : new InconsistentStateException($"Version conflict writing {write.StateName} of {write.GrainId}: expected version {write.ExpectedVersion}.");
+    }
+
+    // The write connection's statements, prepared once and reused for every write (the writer loop
+    // is their only user): no SQL parsing or command allocation per grain write.
+    private void PrepareWriteCommands(SqliteConnection connection)
+    {
+        _insert = Prepare(connection, "INSERT INTO grain_state (state_name, grain_id, version, data) VALUES ($s, $g, 1, $d) ON CONFLICT DO NOTHING", withData: true);
+        _update = Prepare(connection, "UPDATE grain_state SET version = $v + 1, data = $d WHERE state_name = $s AND grain_id = $g AND version = $v", withData: true);
+        _delete = Prepare(connection, "DELETE FROM grain_state WHERE state_name = $s AND grain_id = $g AND version = $v", withData: false);
+    }
+
+    private static SqliteCommand Prepare(SqliteConnection connection, string sql, bool withData)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.Add("$s", SqliteType.Text);
+        command.Parameters.Add("$g", SqliteType.Text);
+        command.Parameters.Add("$v", SqliteType.Integer);
+        if (withData)
+        {
+            command.Parameters.Add("$d", SqliteType.Blob);
+        }
+
+        // SQLite ignores parameters a statement does not use (INSERT has no $v).
+        command.Prepare();
+        return command;
     }
 
     private static long ParseETag(string? etag) =>
