@@ -6,9 +6,10 @@ namespace CertExportGrid.Grains.Fanout;
 /// <summary>
 /// Forwards finding updates to every gateway. A stateless worker, so each silo publishes locally
 /// without a central bottleneck; updates are queued and flushed in small batches so a burst of
-/// changes costs one message per gateway rather than one per update.
+/// changes costs one message per gateway rather than one per update. Exactly one worker per silo:
+/// with several, two updates of one key could overtake each other on their way to a gateway.
 /// </summary>
-[StatelessWorker, Reentrant]
+[StatelessWorker(1), Reentrant]
 public sealed partial class FindingsPublisherGrain(ILogger<FindingsPublisherGrain> logger) : Grain, IFindingsPublisherGrain, IDisposable
 {
     private static readonly TimeSpan ObserverRefresh = TimeSpan.FromSeconds(2);

@@ -25,6 +25,7 @@ public sealed class FindingsBroadcaster(
     // registered (with its backlog) under the same lock sees every update exactly once.
     private readonly Lock _gate = new();
     private readonly UpdateLog _log = new(options.Value.ResumeLogSize);
+    private readonly KeyOrderer _orderer = new(TimeSpan.FromMilliseconds(250), TimeProvider.System);
     private long _nextId;
     private IFindingsObserver? _reference;
 
@@ -34,35 +35,47 @@ public sealed class FindingsBroadcaster(
     {
         lock (_gate)
         {
+            var release = new List<FindingSnapshot>(updates.Length);
             foreach (var update in updates)
             {
-                var sequence = _log.Append(update);
-                if (update.Suppressed)
-                {
-                    // Not published to normal subscribers; counted, and still logged for include_suppressed.
-                    securityMetrics.UpdateSuppressed();
-                }
-
-                foreach (var subscriber in _subscribers.Values)
-                {
-                    if (!subscriber.Matcher.Matches(update))
-                    {
-                        continue;
-                    }
-
-                    if (subscriber.Offer(sequence, update))
-                    {
-                        metrics.UpdateDelivered();
-                    }
-                    else
-                    {
-                        metrics.UpdateDropped();
-                    }
-                }
+                _orderer.Accept(update, release);
             }
+
+            Distribute(release);
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>Logs and offers updates already in per-key order. Caller holds the lock.</summary>
+    private void Distribute(List<FindingSnapshot> updates)
+    {
+        foreach (var update in updates)
+        {
+            var sequence = _log.Append(update);
+            if (update.Suppressed)
+            {
+                // Not published to normal subscribers; counted, and still logged for include_suppressed.
+                securityMetrics.UpdateSuppressed();
+            }
+
+            foreach (var subscriber in _subscribers.Values)
+            {
+                if (!subscriber.Matcher.Matches(update))
+                {
+                    continue;
+                }
+
+                if (subscriber.Offer(sequence, update))
+                {
+                    metrics.UpdateDelivered();
+                }
+                else
+                {
+                    metrics.UpdateDropped();
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -101,6 +114,16 @@ public sealed class FindingsBroadcaster(
         }
     }
 
+    private void ReleaseOverdue()
+    {
+        lock (_gate)
+        {
+            var release = new List<FindingSnapshot>();
+            _orderer.ReleaseOverdue(release);
+            Distribute(release);
+        }
+    }
+
     /// <summary>Registers now, so findings flow before the gRPC server accepts its first call.</summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -124,12 +147,18 @@ public sealed class FindingsBroadcaster(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Renewal);
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        var renewed = TimeProvider.System.GetTimestamp();
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await RegisterAsync();
+                ReleaseOverdue();
+                if (TimeProvider.System.GetElapsedTime(renewed) >= Renewal)
+                {
+                    await RegisterAsync();
+                    renewed = TimeProvider.System.GetTimestamp();
+                }
             }
         }
         catch (OperationCanceledException)
