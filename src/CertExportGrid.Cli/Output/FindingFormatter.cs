@@ -180,7 +180,10 @@ internal static class FindingFormatter
         w.WriteString("accountName", export.AccountName);
         w.WriteString("thumbprint", export.Thumbprint);
         w.WriteString("channel", export.Channel);
-        w.WriteNumber("recordId", export.RecordId);
+        if (export.HasRecordId)
+            w.WriteNumber("recordId", export.RecordId);
+        else
+            w.WriteNull("recordId");
         w.WriteString("userSid", export.UserSid);
         w.WriteString("context", export.Context);
         WriteTime(w, "timeCreated", export.TimeCreated);

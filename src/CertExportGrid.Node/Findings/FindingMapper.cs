@@ -27,7 +27,6 @@ public static class FindingMapper
                 AccountName = snapshot.LastExport.AccountName ?? "",
                 Thumbprint = snapshot.LastExport.Thumbprint ?? "",
                 Channel = snapshot.LastExport.Channel,
-                RecordId = snapshot.LastExport.RecordId is { } id and >= 0 ? (ulong)id : 0,
                 UserSid = snapshot.LastExport.UserSid ?? "",
                 Context = snapshot.LastExport.Context ?? "",
                 TimeCreated = ToTimestamp(snapshot.LastExport.TimeTicks),
@@ -48,6 +47,11 @@ public static class FindingMapper
             SuppressedCount = (ulong)snapshot.SuppressedCount,
         };
         finding.Collectors.AddRange(snapshot.Collectors);
+        if (snapshot.LastExport.RecordId is { } recordId and >= 0)
+        {
+            finding.LastExport.RecordId = (ulong)recordId;
+        }
+
         finding.SubjectNames.AddRange(snapshot.SubjectNames);
         finding.Rule.MitreAttackIds.AddRange(snapshot.Rule.MitreAttackIds);
         return finding;
