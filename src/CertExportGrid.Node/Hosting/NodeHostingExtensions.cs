@@ -68,6 +68,8 @@ public static class NodeHostingExtensions
             builder.AddGateway();
         }
 
+        builder.AddOperations(node);
+
         // Every role answers grpc.health.v1, ready when a grain call round-trips.
         builder.Services.AddGrpc(grpc =>
         {
@@ -89,6 +91,7 @@ public static class NodeHostingExtensions
         }
 
         app.MapGrpcHealthChecksService();
+        app.MapOperations(node);
 
         // Security: admin service and the startup line saying how calls are authenticated.
         app.UseCertExportGridSecurity();

@@ -52,11 +52,14 @@ public static class RoleNames
 
     /// <summary>
     /// The role a gRPC method needs, from its path (/package.Service/Method); null for the anonymous
-    /// health service. Anything unknown needs every role, which no ordinary caller has.
+    /// health and reflection services (reflection describes only the public API, so grpcurl can list
+    /// it; every call it leads to is authorized as usual). Anything unknown needs every role.
     /// </summary>
     public static Roles? Required(string method)
     {
-        if (method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal))
+        if (method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal)
+            || method.StartsWith("/grpc.reflection.v1alpha.ServerReflection/", StringComparison.Ordinal)
+            || method.StartsWith("/grpc.reflection.v1.ServerReflection/", StringComparison.Ordinal))
         {
             return null;
         }
