@@ -18,6 +18,13 @@ internal sealed class CollectorOptions
         DefaultValueFactory = _ => 500,
     };
 
+    public Option<long> MaxBatchBytes { get; } = CommonOptions.ByteSize(
+        "--max-batch-bytes",
+        "Bytes of events per batch, at most (one larger event is sent alone; if the server refuses it as too large it is reported TOO_LARGE and skipped).",
+        ReplayOptions.DefaultMaxBatchBytes,
+        min: 1024,
+        max: 1024L * 1024 * 1024);
+
     public Option<int> MaxInFlight { get; } = new("--max-in-flight")
     {
         Description = "Batches sent but not yet acknowledged, at most.",
@@ -26,8 +33,8 @@ internal sealed class CollectorOptions
 
     public Option<int> Retries { get; } = new("--retries")
     {
-        Description = "How often an event the server could not apply right now (retryable rejection) is sent again.",
-        DefaultValueFactory = _ => 3,
+        Description = "How often an event the server could not apply right now (retryable rejection) is sent again. The default (10, backing off to 10 s) outlasts a silo failover in a cluster.",
+        DefaultValueFactory = _ => 10,
     };
 
     public Option<int> MaxAttempts { get; } = CommonOptions.MaxAttempts();
@@ -52,13 +59,14 @@ internal sealed class CollectorOptions
     public void AddTo(Command command)
     {
         command.Arguments.Add(Files);
-        foreach (var option in new Option[] { BatchSize, MaxInFlight, Retries, MaxAttempts, MaxBackoff, Checkpoint })
+        foreach (var option in new Option[] { BatchSize, MaxBatchBytes, MaxInFlight, Retries, MaxAttempts, MaxBackoff, Checkpoint })
             command.Options.Add(option);
     }
 
     public ReplayOptions ToReplayOptions(ParseResult parse) => new()
     {
         BatchSize = parse.GetValue(BatchSize),
+        MaxBatchBytes = parse.GetValue(MaxBatchBytes),
         MaxInFlight = parse.GetValue(MaxInFlight),
         MaxRetries = parse.GetValue(Retries),
         Reconnect = CommonOptions.Reconnect(parse, MaxAttempts, MaxBackoff),

@@ -19,8 +19,8 @@ internal static class CommonOptions
 
     public static Option<string> Server() => new("--server", "-s")
     {
-        Description = $"Server URL (http:// for h2c). Default: ${ServerEnvironmentVariable}, else {DefaultServer}.",
-        HelpName = "URL",
+        Description = $"Server URL (http:// for h2c), or several gateways separated by commas (replay, tail and watch move to the next on each reconnect; findings and status use the first that answers). Default: ${ServerEnvironmentVariable}, else {DefaultServer}.",
+        HelpName = "URL[,URL...]",
         Recursive = true,
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ServerEnvironmentVariable) is { Length: > 0 } env
             ? env
@@ -73,6 +73,50 @@ internal static class CommonOptions
             return default;
         },
     };
+
+    /// <summary>A size option written in bytes or with a binary unit: 4194304, 512KiB, 4MiB (K, KB, M, MB mean the same).</summary>
+    public static Option<long> ByteSize(string name, string description, long defaultValue, long min, long max) => new(name)
+    {
+        Description = $"{description} Default {FormatBytes(defaultValue)}.",
+        HelpName = "BYTES",
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            if (TryParseBytes(text, out var value) && value >= min && value <= max)
+                return value;
+            result.AddError($"{name} must be a size between {FormatBytes(min)} and {FormatBytes(max)} like 4MiB, 512KiB or 1048576, got '{text}'.");
+            return default;
+        },
+    };
+
+    /// <summary>Parses 1048576, 512KiB, 4MiB, 1GiB (units are binary; K/KB/M/MB/G/GB are read the same way; case ignored).</summary>
+    public static bool TryParseBytes(string text, out long value)
+    {
+        value = 0;
+        text = text.Trim();
+        var end = 0;
+        while (end < text.Length && char.IsAsciiDigit(text[end]))
+            end++;
+        var multiplier = text[end..].ToUpperInvariant() switch
+        {
+            "" or "B" => 1L,
+            "K" or "KB" or "KIB" => 1024L,
+            "M" or "MB" or "MIB" => 1024L * 1024,
+            "G" or "GB" or "GIB" => 1024L * 1024 * 1024,
+            _ => 0,
+        };
+        if (end == 0 || multiplier == 0 || !long.TryParse(text.AsSpan(0, end), NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            || number > long.MaxValue / multiplier)
+            return false;
+        value = number * multiplier;
+        return true;
+    }
+
+    public static string FormatBytes(long value) =>
+        value % (1024 * 1024) == 0 ? string.Create(CultureInfo.InvariantCulture, $"{value / (1024 * 1024)}MiB")
+        : value % 1024 == 0 ? string.Create(CultureInfo.InvariantCulture, $"{value / 1024}KiB")
+        : value.ToString(CultureInfo.InvariantCulture);
 
     public static ReconnectPolicy Reconnect(ParseResult parse, Option<int> maxAttempts, Option<TimeSpan> maxBackoff)
     {
@@ -130,23 +174,68 @@ internal static class CommonOptions
         return filter;
     }
 
-    /// <summary>Checks the URL and opens a channel; on a bad URL writes the reason and returns null.</summary>
-    public static GrpcChannel? OpenChannel(string? server, TextWriter error)
+    /// <summary>
+    /// The URLs of <c>--server</c> (or $CERTEXPORTGRID_SERVER): one, or several separated by commas (spaces
+    /// around them and empty entries are ignored). On a bad URL writes the reason and returns null.
+    /// </summary>
+    public static IReadOnlyList<Uri>? ParseServers(string? server, TextWriter error)
     {
-        if (!Uri.TryCreate(server, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        var urls = new List<Uri>();
+        foreach (var part in (server ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            error.WriteLine($"error: --server must be an absolute http:// or https:// URL, got '{server}'.");
-            return null;
+            if (!Uri.TryCreate(part, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                error.WriteLine($"error: --server must be an absolute http:// or https:// URL (or several separated by commas), got '{part}'.");
+                return null;
+            }
+
+            urls.Add(uri);
         }
 
-        return GrpcChannel.ForAddress(uri, new GrpcChannelOptions
+        if (urls.Count == 0)
+            error.WriteLine($"error: --server must be an absolute http:// or https:// URL, got '{server}'.");
+        return urls.Count == 0 ? null : urls;
+    }
+
+    /// <summary>Checks the URLs of <c>--server</c> and opens a channel to each; on a bad URL writes the reason and returns null.</summary>
+    public static ServerChannels? OpenChannels(string? server, TextWriter error) =>
+        ParseServers(server, error) is { } urls ? new ServerChannels([.. urls.Select(u => (u.OriginalString, Open(u)))]) : null;
+
+    /// <summary>Checks the URL and opens a channel (the first, when several are given); on a bad URL writes the reason and returns null.</summary>
+    public static GrpcChannel? OpenChannel(string? server, TextWriter error) =>
+        ParseServers(server, error) is { } urls ? Open(urls[0]) : null;
+
+    /// <summary>
+    /// Runs <paramref name="call"/> against each server in turn until one answers: a server that cannot be
+    /// reached (UNAVAILABLE, DEADLINE_EXCEEDED, a reset connection: INTERNAL) is skipped with a notice; any
+    /// other answer, a failure status included, is final. When none answers, the last failure is thrown.
+    /// </summary>
+    public static async Task<(string Server, T Result)> FirstAnsweringAsync<TClient, T>(
+        IReadOnlyList<(string Name, TClient Client)> servers, Func<TClient, Task<T>> call, TextWriter notices, CancellationToken ct)
+    {
+        for (var i = 0; ; i++)
+        {
+            var (name, client) = servers[i];
+            try
+            {
+                return (name, await call(client));
+            }
+            catch (RpcException ex) when (i + 1 < servers.Count && !ct.IsCancellationRequested
+                && ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal)
+            {
+                await notices.WriteLineAsync($"warning: {name} did not answer ({ex.StatusCode}: {Output.TerminalText.Escape(ex.Status.Detail)}); trying {servers[i + 1].Name}");
+            }
+        }
+    }
+
+    private static GrpcChannel Open(Uri uri) =>
+        GrpcChannel.ForAddress(uri, new GrpcChannelOptions
         {
             // A page of 1000 findings with their names and details can pass the 4 MB default.
             MaxReceiveMessageSize = 64 * 1024 * 1024,
             // --api-key / --api-key-file / $CERTEXPORTGRID_API_KEY, --client-cert, --server-ca (ClientCredentials.cs).
             HttpHandler = ClientCredentials.Current?.CreateHandler(),
         });
-    }
 
     /// <summary>One line naming the server and the gRPC status; never a stack trace.</summary>
     public static string DescribeFailure(string what, string server, Status status) => $"error: {what}: {Reason(server, status)}";
@@ -162,7 +251,26 @@ internal static class CommonOptions
         var reach = status.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded
             ? $"cannot reach the server at {server}"
             : $"the server at {server} failed the call";
-        var detail = string.IsNullOrEmpty(status.Detail) ? "" : $": {status.Detail}";
+        var detail = string.IsNullOrEmpty(status.Detail) ? "" : $": {Output.TerminalText.Escape(status.Detail)}";
         return $"{reach} ({status.StatusCode}{detail})";
+    }
+}
+
+/// <summary>The channels to the servers of <c>--server</c>, in the order given.</summary>
+internal sealed class ServerChannels(IReadOnlyList<(string Url, GrpcChannel Channel)> channels) : IDisposable
+{
+    public IReadOnlyList<(string Url, GrpcChannel Channel)> All => channels;
+
+    /// <summary>A client per server, named by its URL as given.</summary>
+    public IReadOnlyList<(string Name, T Client)> Clients<T>(Func<GrpcChannel, T> create) =>
+        [.. channels.Select(c => (c.Url, create(c.Channel)))];
+
+    public IReadOnlyList<IngestEndpoint> Ingest() =>
+        [.. channels.Select(c => new IngestEndpoint(c.Url, new Ingest.IngestClient(c.Channel)))];
+
+    public void Dispose()
+    {
+        foreach (var (_, channel) in channels)
+            channel.Dispose();
     }
 }

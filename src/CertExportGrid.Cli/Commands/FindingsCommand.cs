@@ -27,20 +27,21 @@ internal static class FindingsCommand
         {
             var url = parse.GetValue(server)!;
             var error = parse.InvocationConfiguration.Error;
-            using var channel = CommonOptions.OpenChannel(url, error);
-            if (channel is null)
+            using var channels = CommonOptions.OpenChannels(url, error);
+            if (channels is null)
                 return ExitCodes.Usage;
-            var client = new Findings.FindingsClient(channel);
+            var servers = channels.Clients(c => new Findings.FindingsClient(c));
             var filter = CommonOptions.Filter(parse.GetValue(dests), parse.GetValue(subjects));
+            var selected = parse.GetValue(format)!;
             try
             {
-                var findings = FindingFormatter.Sorted(await ListAllAsync(client, filter, ct));
-                await WriteAsync(parse.GetValue(format)!, findings, client, parse.InvocationConfiguration.Output, ct);
+                var (_, (findings, rows)) = await CommonOptions.FirstAnsweringAsync(servers, client => FetchAsync(client, filter, selected == "splunk", ct), error, ct);
+                await WriteAsync(selected, findings, rows, parse.InvocationConfiguration.Output);
                 return ExitCodes.Ok;
             }
             catch (RpcException ex) when (!ct.IsCancellationRequested)
             {
-                await error.WriteLineAsync(CommonOptions.DescribeFailure("findings", url, ex.Status));
+                await error.WriteLineAsync(CommonOptions.DescribeFailure("findings", servers.Count == 1 ? url : servers[^1].Name, ex.Status));
                 return ExitCodes.ServerFailure;
             }
         });
@@ -62,8 +63,26 @@ internal static class FindingsCommand
         return all;
     }
 
-    private static async Task WriteAsync(
-        string format, List<Finding> findings, Findings.FindingsClient client, TextWriter output, CancellationToken ct)
+    /// <summary>Everything to print, from one server: the sorted findings and, for splunk, every finding's rows.</summary>
+    internal static async Task<(List<Finding> Findings, List<SplunkRow> Rows)> FetchAsync(
+        Findings.FindingsClient client, FindingFilter filter, bool withRows, CancellationToken ct)
+    {
+        var findings = FindingFormatter.Sorted(await ListAllAsync(client, filter, ct));
+        var rows = new List<SplunkRow>();
+        if (withRows)
+        {
+            foreach (var f in findings)
+            {
+                var request = new GetFindingRequest { Dest = f.Dest, Subject = f.Subject };
+                var detail = await client.GetFindingAsync(request, deadline: DateTime.UtcNow + CommonOptions.UnaryDeadline, cancellationToken: ct);
+                rows.AddRange(detail.Rows);
+            }
+        }
+
+        return (findings, rows);
+    }
+
+    private static async Task WriteAsync(string format, List<Finding> findings, List<SplunkRow> rows, TextWriter output)
     {
         switch (format)
         {
@@ -72,14 +91,6 @@ internal static class FindingsCommand
                     await output.WriteLineAsync(FindingFormatter.ToJsonLine(f));
                 break;
             case "splunk":
-                var rows = new List<SplunkRow>();
-                foreach (var f in findings)
-                {
-                    var request = new GetFindingRequest { Dest = f.Dest, Subject = f.Subject };
-                    var detail = await client.GetFindingAsync(request, deadline: DateTime.UtcNow + CommonOptions.UnaryDeadline, cancellationToken: ct);
-                    rows.AddRange(detail.Rows);
-                }
-
                 foreach (var line in FindingFormatter.ToSplunkLines(rows))
                     await output.WriteLineAsync(line);
                 break;

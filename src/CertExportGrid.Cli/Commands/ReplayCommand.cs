@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using CertExportGrid.Cli.Checkpoints;
+using CertExportGrid.Cli.Output;
 using CertExportGrid.Cli.Replay;
 using Spectre.Console;
 
@@ -29,22 +30,16 @@ internal static class ReplayCommand
     {
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
-        foreach (var file in files)
-        {
-            if (!File.Exists(file))
-            {
-                await error.WriteLineAsync($"error: no such file: {file}");
-                return ExitCodes.Usage;
-            }
-        }
+        if (!await FilesExistAsync(files, error))
+            return ExitCodes.Usage;
 
         if (options.CheckpointPath is { } checkpoint && !CommonOptions.ParentExists(checkpoint, "--checkpoint", error))
             return ExitCodes.Usage;
-        using var channel = CommonOptions.OpenChannel(server, error);
-        if (channel is null)
+        using var channels = CommonOptions.OpenChannels(server, error);
+        if (channels is null)
             return ExitCodes.Usage;
 
-        var client = new ReplayClient(channel) { Notices = error };
+        var client = new ReplayClient(channels.Ingest()) { Notices = error };
         ReplaySummary summary;
         try
         {
@@ -55,7 +50,7 @@ internal static class ReplayCommand
         }
         catch (ReplayFailedException ex)
         {
-            await error.WriteLineAsync(CommonOptions.DescribeFailure("replay", server, ex.Status, ex.Attempts));
+            await error.WriteLineAsync(CommonOptions.DescribeFailure("replay", ex.Endpoint ?? server, ex.Status, ex.Attempts));
             var partial = ex.Partial;
             if (partial.Accepted + partial.Ignored + partial.Rejected.Count > 0)
                 await WriteSummaryAsync(output, partial, partial: true);
@@ -71,6 +66,28 @@ internal static class ReplayCommand
         return summary.AnyRejected ? ExitCodes.Rejected : ExitCodes.Ok;
     }
 
+    /// <summary>Every input must be a file: a directory or a missing path is a usage error (nothing is sent).</summary>
+    internal static async Task<bool> FilesExistAsync(IEnumerable<string> files, TextWriter error, bool missingIsError = true)
+    {
+        foreach (var file in files)
+        {
+            if (Directory.Exists(file))
+            {
+                var folder = file.TrimEnd('/', Path.DirectorySeparatorChar);
+                await error.WriteLineAsync($"error: {file} is a directory (give the event files, e.g. {folder}/*.xml)");
+                return false;
+            }
+
+            if (missingIsError && !File.Exists(file))
+            {
+                await error.WriteLineAsync($"error: no such file: {file}");
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     internal static async Task WriteSummaryAsync(TextWriter output, ReplaySummary s, bool partial, bool rejections = true)
     {
         var resent = s.Resent > 0 ? $", {s.Resent} resent" : "";
@@ -82,10 +99,13 @@ internal static class ReplayCommand
             await output.WriteLineAsync(FormatRejection(r));
     }
 
-    /// <summary><c>FILE:LINE REASON message</c>, the line scripts grep for.</summary>
+    /// <summary>
+    /// <c>FILE:LINE REASON message</c>, the line scripts grep for. The message (which can quote the event) is
+    /// escaped for the terminal (<see cref="TerminalText"/>); FILE only has its control characters escaped.
+    /// </summary>
     internal static string FormatRejection(ReplayRejection r) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"{r.File}:{r.Line} {RejectReasonNames.Of(r.Reason)} {r.Message}{(r.Retryable ? " (retries exhausted)" : "")}");
+            $"{TerminalText.Escape(r.File, escapeBackslash: false)}:{r.Line} {RejectReasonNames.Of(r.Reason)} {TerminalText.Escape(r.Message)}{(r.Retryable ? " (retries exhausted)" : "")}");
 
     private static async Task<ReplaySummary> WithProgressBarAsync(Func<IProgress<ReplayProgress>, Task<ReplaySummary>> replay)
     {

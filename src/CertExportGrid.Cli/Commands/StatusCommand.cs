@@ -24,33 +24,38 @@ internal static class StatusCommand
         {
             var url = parse.GetValue(server)!;
             var error = parse.InvocationConfiguration.Error;
-            using var channel = CommonOptions.OpenChannel(url, error);
-            if (channel is null)
+            using var channels = CommonOptions.OpenChannels(url, error);
+            if (channels is null)
                 return ExitCodes.Usage;
-            var health = new Health.HealthClient(channel);
+            var servers = channels.Clients(c => new Health.HealthClient(c));
             var deadline = DateTime.UtcNow.AddSeconds(Math.Max(0, parse.GetValue(wait)));
             while (true)
             {
-                string problem;
-                try
+                // The first server that says it is serving wins; otherwise each one's reason.
+                var problems = new List<string>();
+                foreach (var (name, health) in servers)
                 {
-                    var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: ct);
-                    if (reply.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                    try
                     {
-                        await parse.InvocationConfiguration.Output.WriteLineAsync($"{url}: serving");
-                        return ExitCodes.Ok;
-                    }
+                        var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: ct);
+                        if (reply.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                        {
+                            await parse.InvocationConfiguration.Output.WriteLineAsync($"{name}: serving");
+                            return ExitCodes.Ok;
+                        }
 
-                    problem = $"{url}: not ready ({reply.Status})";
-                }
-                catch (RpcException ex) when (!ct.IsCancellationRequested)
-                {
-                    problem = CommonOptions.DescribeFailure("status", url, ex.Status);
+                        problems.Add($"{name}: not ready ({reply.Status})");
+                    }
+                    catch (RpcException ex) when (!ct.IsCancellationRequested)
+                    {
+                        problems.Add(CommonOptions.DescribeFailure("status", name, ex.Status));
+                    }
                 }
 
                 if (DateTime.UtcNow >= deadline)
                 {
-                    await error.WriteLineAsync(problem);
+                    foreach (var problem in problems)
+                        await error.WriteLineAsync(problem);
                     return ExitCodes.ServerFailure;
                 }
 

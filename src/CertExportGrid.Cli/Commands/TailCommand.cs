@@ -41,13 +41,15 @@ internal static class TailCommand
         var error = parse.InvocationConfiguration.Error;
         if (!CommonOptions.ParentExists(options.CheckpointPath!, "--checkpoint", error))
             return ExitCodes.Usage;
-        using var channel = CommonOptions.OpenChannel(server, error);
-        if (channel is null)
+        if (!await ReplayCommand.FilesExistAsync(files, error, missingIsError: false)) // a missing file is waited for
+            return ExitCodes.Usage;
+        using var channels = CommonOptions.OpenChannels(server, error);
+        if (channels is null)
             return ExitCodes.Usage;
 
         using var abort = new CancellationTokenSource();
         using var drain = stop.Register(() => abort.CancelAfter(DrainTimeout));
-        var client = new ReplayClient(channel)
+        var client = new ReplayClient(channels.Ingest())
         {
             Notices = error,
             Rejections = r => output.WriteLine(ReplayCommand.FormatRejection(r)),
@@ -64,7 +66,7 @@ internal static class TailCommand
         }
         catch (ReplayFailedException ex)
         {
-            await error.WriteLineAsync(CommonOptions.DescribeFailure("tail", server, ex.Status, ex.Attempts));
+            await error.WriteLineAsync(CommonOptions.DescribeFailure("tail", ex.Endpoint ?? server, ex.Status, ex.Attempts));
             await ReplayCommand.WriteSummaryAsync(output, ex.Partial, partial: true, rejections: false);
             return ExitCodes.ServerFailure;
         }

@@ -44,8 +44,8 @@ internal static class WatchCommand
             var statePath = parse.GetValue(state);
             if (statePath is not null && !CommonOptions.ParentExists(statePath, "--state", error))
                 return ExitCodes.Usage;
-            using var channel = CommonOptions.OpenChannel(url, error);
-            if (channel is null)
+            using var channels = CommonOptions.OpenChannels(url, error);
+            if (channels is null)
                 return ExitCodes.Usage;
             var request = new SubscribeRequest
             {
@@ -57,7 +57,7 @@ internal static class WatchCommand
             var policy = CommonOptions.Reconnect(parse, maxAttempts, maxBackoff);
             try
             {
-                await FollowAsync(new Findings.FindingsClient(channel), request, json, memory, policy, Task.Delay, parse.InvocationConfiguration.Output, error, ct);
+                await FollowAsync(channels.Clients(c => new Findings.FindingsClient(c)), request, json, memory, policy, Task.Delay, parse.InvocationConfiguration.Output, error, ct);
                 return ExitCodes.Ok;
             }
             catch (Exception ex) when (ct.IsCancellationRequested && ex is OperationCanceledException or RpcException)
@@ -66,7 +66,7 @@ internal static class WatchCommand
             }
             catch (WatchFailedException ex)
             {
-                await error.WriteLineAsync(CommonOptions.DescribeFailure("watch", url, ex.Status, ex.Attempts));
+                await error.WriteLineAsync(CommonOptions.DescribeFailure("watch", ex.Endpoint ?? url, ex.Status, ex.Attempts));
                 return ExitCodes.ServerFailure;
             }
             finally
@@ -82,8 +82,24 @@ internal static class WatchCommand
     /// (resuming from the last position, else asking again for what <paramref name="request"/> asked).
     /// </summary>
     /// <exception cref="WatchFailedException">A final status, or the attempts ran out.</exception>
-    internal static async Task FollowAsync(
+    internal static Task FollowAsync(
         Findings.FindingsClient client,
+        SubscribeRequest request,
+        bool json,
+        WatchState state,
+        ReconnectPolicy policy,
+        Func<TimeSpan, CancellationToken, Task> delay,
+        TextWriter output,
+        TextWriter error,
+        CancellationToken ct) =>
+        FollowAsync([("server", client)], request, json, state, policy, delay, output, error, ct);
+
+    /// <summary>
+    /// As above with several gateways: subscribes to the first, and every reconnect goes to the next one in
+    /// turn (a position from another gateway comes back as ResumeExpired and a snapshot, so nothing is missed).
+    /// </summary>
+    internal static async Task FollowAsync(
+        IReadOnlyList<(string Name, Findings.FindingsClient Client)> servers,
         SubscribeRequest request,
         bool json,
         WatchState state,
@@ -94,8 +110,10 @@ internal static class WatchCommand
         CancellationToken ct)
     {
         var failures = 0;
+        var current = 0;
         while (true)
         {
+            var (name, client) = servers[current];
             var attempt = request.Clone();
             if (state.Position is { } position)
                 attempt.ResumeFrom = position; // an expired one is fine: the server says so and sends a snapshot
@@ -114,15 +132,19 @@ internal static class WatchCommand
                 received = ex.Data["received"] is true;
             }
 
+            var named = servers.Count > 1 ? name : null;
             if (StreamFailures.Classify(status, null).Action != FailureAction.Reconnect)
-                throw new WatchFailedException(status, 0);
+                throw new WatchFailedException(status, 0, named);
             failures = received ? 1 : failures + 1;
             if (failures >= policy.MaxAttempts)
-                throw new WatchFailedException(status, failures);
+                throw new WatchFailedException(status, failures, named);
+            current = (current + 1) % servers.Count; // a dead gateway: the next one takes over
             var wait = policy.Delay(failures, Random.Shared.NextDouble());
-            var from = state.Position is { } p ? $"position {p}" : "a fresh snapshot";
+            var from = state.Position is { } p ? $"position {TerminalText.Escape(p)}" : "a fresh snapshot";
+            var at = servers.Count > 1 ? $" at {name}" : "";
+            var to = servers.Count > 1 ? $" on {servers[current].Name}" : "";
             await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"warning: watch: subscription lost ({status.StatusCode}: {status.Detail}); resuming from {from} in {wait.TotalSeconds:0.0} s (attempt {failures + 1} of {policy.MaxAttempts})"));
+                $"warning: watch: subscription{at} lost ({status.StatusCode}: {TerminalText.Escape(status.Detail)}); resuming from {from}{to} in {wait.TotalSeconds:0.0} s (attempt {failures + 1} of {policy.MaxAttempts})"));
             await delay(wait, ct);
         }
     }
@@ -177,12 +199,12 @@ internal static class WatchCommand
                 toError = !json;
                 return json
                     ? FindingFormatter.GapJson(response.Gap)
-                    : $"!! gap: {response.Gap.Dropped} update(s) dropped ({response.Gap.Reason}); a fresh snapshot follows";
+                    : $"!! gap: {response.Gap.Dropped} update(s) dropped ({TerminalText.Escape(response.Gap.Reason)}); a fresh snapshot follows";
             case SubscribeResponse.KindOneofCase.ResumeExpired:
                 toError = !json;
                 return json
                     ? FindingFormatter.ResumeExpiredJson(response.ResumeExpired)
-                    : $"!! resume expired: position {response.ResumeExpired.Requested} is no longer available ({response.ResumeExpired.Reason}); a fresh snapshot follows";
+                    : $"!! resume expired: position {TerminalText.Escape(response.ResumeExpired.Requested)} is no longer available ({TerminalText.Escape(response.ResumeExpired.Reason)}); a fresh snapshot follows";
             default:
                 return null; // a kind added to the contract later: nothing to show yet
         }
@@ -190,8 +212,11 @@ internal static class WatchCommand
 }
 
 /// <summary>watch stopped for good: a final status, or the reconnect attempts ran out (<see cref="Attempts"/> &gt; 0).</summary>
-internal sealed class WatchFailedException(Status status, int attempts) : Exception($"watch failed: {status.StatusCode}: {status.Detail}")
+internal sealed class WatchFailedException(Status status, int attempts, string? endpoint = null) : Exception($"watch failed: {status.StatusCode}: {status.Detail}")
 {
+    /// <summary>The server of the last attempt when several were given; null otherwise.</summary>
+    public string? Endpoint { get; } = endpoint;
+
     public Status Status { get; } = status;
 
     public int Attempts { get; } = attempts;

@@ -8,6 +8,10 @@ namespace CertExportGrid.Cli.Delivery;
 /// <summary>Turns the lines of a chunk into events to send, registering each with the file's cursor.</summary>
 internal static class ChunkIntake
 {
+    /// <summary>Added to the server's rejection of a line that looks like UTF-16 inside a UTF-8 file.</summary>
+    public const string Utf16LineNote =
+        "this line looks like UTF-16 text (a 00 byte in every other byte) inside a UTF-8 file; re-save the file as UTF-8, or as UTF-16 with a byte order mark";
+
     public static List<PendingEvent> Take(FileCursor cursor, string displayName, EventFileChunk chunk, long chunkStart, ReplayTally tally)
     {
         var events = new List<PendingEvent>(chunk.Lines.Count);
@@ -25,6 +29,7 @@ internal static class ChunkIntake
             {
                 Cursor = cursor,
                 Ordinal = cursor.Register(line.EndOffset, line.Number),
+                Note = line.LooksUtf16 ? Utf16LineNote : null,
             });
         }
 

@@ -8,13 +8,22 @@ namespace CertExportGrid.Cli.Delivery;
 
 /// <summary>Delivery stopped for good: a status that sending again cannot fix, or the reconnect attempts ran out.</summary>
 /// <param name="attempts">Failed attempts in a row when giving up; 0 when the status itself was final.</param>
-internal sealed class DeliveryFailedException(Status status, int attempts, Exception? inner)
+/// <param name="endpoint">The server (URL) of the last attempt, when known.</param>
+internal sealed class DeliveryFailedException(Status status, int attempts, Exception? inner, string? endpoint = null)
     : Exception($"The ingest stream failed: {status.StatusCode}: {status.Detail}", inner)
 {
     public Status Status { get; } = status;
 
     public int Attempts { get; } = attempts;
+
+    public string? Endpoint { get; } = endpoint;
 }
+
+/// <summary>Writing a batch to the call failed (the connection broke, the server ended the call): not the caller's file.</summary>
+internal sealed class StreamWriteException(Exception inner) : Exception($"Writing to the ingest stream failed: {inner.Message}", inner);
+
+/// <summary>One gateway to send to: its client and the name (URL) notices and errors show.</summary>
+internal sealed record IngestEndpoint(string Name, Ingest.IngestClient Client);
 
 /// <summary>The server ended the response stream while batches were unacknowledged (a dying server can).</summary>
 internal sealed class StreamEndedException(string message) : Exception(message);
@@ -27,10 +36,12 @@ internal sealed class StreamEndedException(string message) : Exception(message);
 /// first unacknowledged batch (message too large), or halve the batch size (too many events). Re-sent
 /// events the server had already applied come back as duplicates, which is safe. Events rejected as
 /// retryable are sent again after their own backoff. Each event's final answer is told to its file's
-/// <see cref="Checkpoints.FileCursor"/>.
+/// <see cref="Checkpoints.FileCursor"/>. Batches hold at most <see cref="ReplayOptions.BatchSize"/> events and
+/// <see cref="ReplayOptions.MaxBatchBytes"/> bytes (one larger event goes alone). With several
+/// <paramref name="endpoints"/> (gateways), every reconnect goes to the next one in turn.
 /// </summary>
 internal sealed class DeliveryLoop(
-    Ingest.IngestClient client,
+    IReadOnlyList<IngestEndpoint> endpoints,
     ReplayOptions options,
     ReplayTally tally,
     IEventSource source,
@@ -52,6 +63,8 @@ internal sealed class DeliveryLoop(
     private long _retrySequence;
     private AckTracker _tracker = new();
     private int _batchSize = options.BatchSize;
+    private long _maxBatchBytes = options.MaxBatchBytes;
+    private int _endpoint;
     private long _batchNumber;
     private bool _acknowledgedSinceFailure;
     private volatile bool _sendingDone;
@@ -63,6 +76,15 @@ internal sealed class DeliveryLoop(
     {
         get { lock (_gate) return _batchSize; }
     }
+
+    /// <summary>The byte budget of a batch now (lowered when the server refused a batch of several events as too large).</summary>
+    public long MaxBatchBytes
+    {
+        get { lock (_gate) return _maxBatchBytes; }
+    }
+
+    /// <summary>The gateway the current (or next) stream goes to.</summary>
+    public string Endpoint => endpoints[_endpoint].Name;
 
     /// <summary>
     /// Runs until the source is complete and every event has its final answer, or, once
@@ -102,7 +124,7 @@ internal sealed class DeliveryLoop(
 
             switch (failure.Action)
             {
-                case FailureAction.SplitBatch when SplitFirst(failure.Status):
+                case FailureAction.SplitBatch when SplitLargest(failure.Status):
                     continue;
                 case FailureAction.HalveBatchSize when Halve(failure):
                     continue;
@@ -112,14 +134,18 @@ internal sealed class DeliveryLoop(
                     _acknowledgedSinceFailure = false;
                     failures++;
                     if (failures >= options.Reconnect.MaxAttempts)
-                        throw new DeliveryFailedException(failure.Status, failures, error);
+                        throw new DeliveryFailedException(failure.Status, failures, error, Endpoint);
+                    var failed = Endpoint;
+                    _endpoint = (_endpoint + 1) % endpoints.Count; // a dead gateway: the next one takes over
                     var wait = options.Reconnect.Delay(failures, Random.Shared.NextDouble(), failure.RetryAfter);
+                    var where = endpoints.Count > 1 ? $" to {Endpoint}" : "";
+                    var from = endpoints.Count > 1 ? $" at {failed}" : "";
                     notices.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"warning: the ingest stream failed ({failure.Status.StatusCode}: {failure.Status.Detail}); {waiting} unacknowledged batch(es) to re-send; reconnecting in {wait.TotalSeconds:0.0} s (attempt {failures + 1} of {options.Reconnect.MaxAttempts})"));
+                        $"warning: the ingest stream{from} failed ({failure.Status.StatusCode}: {Output.TerminalText.Escape(failure.Status.Detail)}); {waiting} unacknowledged batch(es) to re-send; reconnecting{where} in {wait.TotalSeconds:0.0} s (attempt {failures + 1} of {options.Reconnect.MaxAttempts})"));
                     await delay(wait, abort);
                     continue;
                 default:
-                    throw new DeliveryFailedException(failure.Status, 0, error);
+                    throw new DeliveryFailedException(failure.Status, 0, error, Endpoint);
             }
         }
     }
@@ -134,7 +160,7 @@ internal sealed class DeliveryLoop(
         }
 
         _sendingDone = false;
-        using var call = client.StreamEvents(cancellationToken: attempt.Token);
+        using var call = endpoints[_endpoint].Client.StreamEvents(cancellationToken: attempt.Token);
         var reader = ReadAcksAsync(call, attempt);
         Exception? sendError = null;
         try
@@ -144,8 +170,9 @@ internal sealed class DeliveryLoop(
         catch (Exception ex)
         {
             sendError = ex;
-            // A failed write means the call is over: give the reader a moment to report the real status.
-            if (ex is not (RpcException or InvalidOperationException) || await Task.WhenAny(reader, Task.Delay(ReaderGrace, abort)) != reader)
+            // A failed write means the call is over: give the reader a moment to report the real status
+            // (a server refusing an oversized message answers RESOURCE_EXHAUSTED while the write breaks).
+            if (ex is not (StreamWriteException or RpcException or InvalidOperationException) || await Task.WhenAny(reader, Task.Delay(ReaderGrace, abort)) != reader)
                 await attempt.CancelAsync();
         }
 
@@ -178,6 +205,15 @@ internal sealed class DeliveryLoop(
             return (new StreamFailure(FailureAction.Fail, new Status(StatusCode.Internal, protocol.Message)), protocol);
         if (readError is StreamEndedException ended)
             return (new StreamFailure(FailureAction.Reconnect, new Status(StatusCode.Unavailable, ended.Message)), ended);
+        if (sendError is StreamWriteException { InnerException: { } written })
+        {
+            // The connection broke under the write (reset, closed) and the reader had no status: the server
+            // went away or dropped the call. Reconnecting is bounded by the attempts.
+            return written is RpcException writeRpc
+                ? (StreamFailures.Classify(writeRpc.Status, writeRpc.Trailers), writeRpc)
+                : (new StreamFailure(FailureAction.Reconnect, new Status(StatusCode.Unavailable, $"the stream broke while sending ({written.GetType().Name}: {written.Message})")), written);
+        }
+
         if (sendError is RpcException sendRpc)
             return (StreamFailures.Classify(sendRpc.Status, sendRpc.Trailers), sendRpc);
 
@@ -207,7 +243,7 @@ internal sealed class DeliveryLoop(
                 }
             }
 
-            if (next is null && windowFree && !stopping && !source.Completed && source.Read(BatchSize) is { Count: > 0 } read)
+            if (next is null && windowFree && !stopping && !source.Completed && source.Read(BatchSize, MaxBatchBytes) is { Count: > 0 } read)
                 next = new Outgoing(read, Resend: false);
 
             if (next is not null)
@@ -257,7 +293,14 @@ internal sealed class DeliveryLoop(
         }
 
         tally.Sending(outgoing.Events, outgoing.Resend);
-        await call.RequestStream.WriteAsync(batch, ct);
+        try
+        {
+            await call.RequestStream.WriteAsync(batch, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && ex is not StreamWriteException)
+        {
+            throw new StreamWriteException(ex);
+        }
     }
 
     private async Task ReadAcksAsync(AsyncDuplexStreamingCall<EventBatch, BatchAck> call, CancellationTokenSource attempt)
@@ -314,41 +357,70 @@ internal sealed class DeliveryLoop(
     {
         var due = new List<PendingEvent>();
         var now = DateTimeOffset.UtcNow;
+        long bytes = 0;
         while (due.Count < _batchSize && _retries.TryPeek(out var e, out var when) && when.Due <= now)
         {
+            if (due.Count > 0 && bytes + e.WireSize > _maxBatchBytes)
+                break;
             _retries.Dequeue();
             due.Add(e);
+            bytes += e.WireSize;
         }
 
         return due;
     }
 
-    /// <summary>RESOURCE_EXHAUSTED: the first unacknowledged batch goes again in two halves; a lone event is TOO_LARGE.</summary>
-    private bool SplitFirst(Status status)
+    /// <summary>
+    /// RESOURCE_EXHAUSTED (a message over the server's size limit): the largest unacknowledged batch is the one
+    /// (if any batch was over the limit, the largest was). Several events: it goes again in two halves, and
+    /// the byte budget drops to half its size for the rest of the run (the server's limit is lower than
+    /// ours). A lone event: reported TOO_LARGE locally, skipped, and the run goes on.
+    /// </summary>
+    private bool SplitLargest(Status status)
     {
         PendingEvent? tooLarge = null;
+        long lowered = 0;
         lock (_gate)
         {
-            if (_resend.First is not { } first)
+            LinkedListNode<Outgoing>? largest = null;
+            long largestBytes = -1;
+            for (var node = _resend.First; node is not null; node = node.Next)
+            {
+                var bytes = node.Value.Events.Sum(e => (long)e.WireSize);
+                if (bytes > largestBytes)
+                    (largest, largestBytes) = (node, bytes);
+            }
+
+            if (largest is null)
                 return false;
-            _resend.RemoveFirst();
-            var events = first.Value.Events;
+            var events = largest.Value.Events;
             if (events.Count == 1)
             {
                 tooLarge = events[0];
+                _resend.Remove(largest);
             }
             else
             {
                 var half = events.Count / 2;
-                _resend.AddFirst(new Outgoing([.. events.Skip(half)], Resend: true));
-                _resend.AddFirst(new Outgoing([.. events.Take(half)], Resend: true));
+                _resend.AddAfter(largest, new Outgoing([.. events.Skip(half)], Resend: true));
+                _resend.AddAfter(largest, new Outgoing([.. events.Take(half)], Resend: true));
+                _resend.Remove(largest);
+                if (largestBytes / 2 < _maxBatchBytes)
+                    lowered = _maxBatchBytes = Math.Max(1, largestBytes / 2);
             }
+        }
+
+        if (lowered > 0)
+        {
+            notices.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"warning: the server refused a message as too large ({Output.TerminalText.Escape(status.Detail)}); sending at most {lowered} bytes per batch from now on"));
         }
 
         if (tooLarge is null)
             return true;
         tally.LocalRejection(tooLarge.File, tooLarge.Line, RejectReason.TooLarge,
-            $"the event alone is over the server's message size limit ({status.StatusCode}: {status.Detail})");
+            string.Create(CultureInfo.InvariantCulture,
+                $"the event alone ({tooLarge.WireSize} bytes) is over the server's message size limit ({status.StatusCode}: {status.Detail}); skipped"));
         tooLarge.Cursor?.Finish(tooLarge.Ordinal);
         return true;
     }
@@ -367,7 +439,7 @@ internal sealed class DeliveryLoop(
             _batchSize = size;
             var waiting = _resend.SelectMany(o => o.Events).ToList();
             _resend.Clear();
-            foreach (var chunk in waiting.Chunk(size))
+            foreach (var chunk in BatchLimits.Chunk(waiting, size, _maxBatchBytes))
                 _resend.AddLast(new Outgoing(chunk, Resend: true));
         }
 

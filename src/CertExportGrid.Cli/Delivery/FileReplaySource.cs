@@ -24,19 +24,12 @@ internal sealed class FileReplaySource(IReadOnlyList<string> files, CheckpointSt
         get { lock (_lock) return [.. _cursors]; }
     }
 
-    public IReadOnlyList<PendingEvent> Read(int max)
+    public IReadOnlyList<PendingEvent> Read(int max, long maxBytes)
     {
         var result = new List<PendingEvent>(Math.Min(max, 1024));
-        while (result.Count < max)
-        {
-            if (_buffer.Count > 0)
-                result.Add(_buffer.Dequeue());
-            else if (_next < files.Count)
-                Load(files[_next++]);
-            else
-                break;
-        }
-
+        long bytes = 0;
+        while (BatchLimits.Fill(_buffer, result, ref bytes, max, maxBytes) && _next < files.Count)
+            Load(files[_next++]);
         return result;
     }
 
@@ -58,6 +51,10 @@ internal sealed class FileReplaySource(IReadOnlyList<string> files, CheckpointSt
         lock (_lock) _cursors.Add(cursor);
         var start = offset == 0 ? EventFileReader.BomLength(encoding) : 0;
         var chunk = EventFileReader.ParseFrom(rest, start, encoding, offset, line, final: true);
+        if (encoding == EventFileEncoding.Utf8 && EventFileReader.LooksLikeUtf16WithoutBom(head))
+            notices.WriteLine($"warning: {file} looks like UTF-16 without a byte-order mark; re-save it with a BOM or as UTF-8");
+        if (offset == 0 && chunk.Lines.Count == 0)
+            notices.WriteLine($"warning: {file} has no events");
         foreach (var e in ChunkIntake.Take(cursor, file, chunk, offset, tally))
             _buffer.Enqueue(e);
         tally.FileRead();

@@ -22,7 +22,7 @@ internal sealed class TailSource(IReadOnlyList<string> files, CheckpointStore? c
 
     public IReadOnlyList<FileCursor> Cursors => [.. _files.Select(f => f.Cursor).OfType<FileCursor>()];
 
-    public IReadOnlyList<PendingEvent> Read(int max)
+    public IReadOnlyList<PendingEvent> Read(int max, long maxBytes)
     {
         if (_buffer.Count == 0)
         {
@@ -34,8 +34,8 @@ internal sealed class TailSource(IReadOnlyList<string> files, CheckpointStore? c
         }
 
         var result = new List<PendingEvent>(Math.Min(max, _buffer.Count));
-        while (result.Count < max && _buffer.TryDequeue(out var e))
-            result.Add(e);
+        long bytes = 0;
+        BatchLimits.Fill(_buffer, result, ref bytes, max, maxBytes);
         return result;
     }
 
@@ -53,6 +53,7 @@ internal sealed class TailSource(IReadOnlyList<string> files, CheckpointStore? c
         private long _readOffset;
         private int _line;
         private bool _toldMissing;
+        private bool _encodingChecked;
 
         public FileCursor? Cursor { get; private set; }
 
@@ -118,6 +119,7 @@ internal sealed class TailSource(IReadOnlyList<string> files, CheckpointStore? c
         {
             _readOffset = offset;
             _line = line;
+            _encodingChecked = false;
             var head = FileIdentity.ReadHead(stream);
             _encoding = head.Length >= 3 || offset > 0 ? EventFileReader.DetectEncoding(head) : null;
             Cursor = new FileCursor(_path, offset, line) { Head = head };
@@ -146,6 +148,14 @@ internal sealed class TailSource(IReadOnlyList<string> files, CheckpointStore? c
             var from = _readOffset;
             _readOffset = chunk.EndOffset;
             _line = chunk.EndLine;
+            if (!_encodingChecked && chunk.Lines.Count > 0)
+            {
+                // Once per file, when its first lines are there: a UTF-16 file without BOM reads as UTF-8.
+                _encodingChecked = true;
+                if (encoding == EventFileEncoding.Utf8 && EventFileReader.LooksLikeUtf16WithoutBom(cursor.Head))
+                    notices.WriteLine($"warning: {displayName} looks like UTF-16 without a byte-order mark; re-save it with a BOM or as UTF-8");
+            }
+
             return ChunkIntake.Take(cursor, displayName, chunk, from, tally);
         }
 

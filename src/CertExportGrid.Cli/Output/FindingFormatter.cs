@@ -88,7 +88,7 @@ internal static class FindingFormatter
             w.WriteString("reason", gap.Reason);
         });
 
-    /// <summary>The table people read: dest, subject, count, firstTime, lastTime.</summary>
+    /// <summary>The table people read: dest, subject, count, firstTime, lastTime (dest and subject escaped, see <see cref="TerminalText"/>).</summary>
     public static Table ToTable(IEnumerable<Finding> findings)
     {
         var table = new Table().AddColumns("dest", "subject", "count", "firstTime", "lastTime");
@@ -96,8 +96,8 @@ internal static class FindingFormatter
         foreach (var f in findings)
         {
             table.AddRow(
-                new Text(f.Dest),
-                new Text(f.Subject),
+                new Text(TerminalText.Escape(f.Dest)),
+                new Text(TerminalText.Escape(f.Subject)),
                 new Text(f.Count.ToString(CultureInfo.InvariantCulture)),
                 new Text(Timestamps.ToIso(f.FirstTime) ?? "-"),
                 new Text(Timestamps.ToIso(f.LastTime) ?? "-"));
@@ -106,11 +106,11 @@ internal static class FindingFormatter
         return table;
     }
 
-    /// <summary>One line per live update, for people watching: when it arrived, the key, count, span, version.</summary>
+    /// <summary>One line per live update, for people watching: when it arrived, the key, count, span, version (dest and subject escaped, see <see cref="TerminalText"/>).</summary>
     public static string ToWatchLine(Finding f, DateTime receivedUtc) =>
         string.Create(
             CultureInfo.InvariantCulture,
-            $"{receivedUtc:yyyy-MM-dd'T'HH:mm:ss'Z'}  {f.Dest}  {f.Subject}  count={f.Count}  {Timestamps.ToIso(f.FirstTime) ?? "-"}..{Timestamps.ToIso(f.LastTime) ?? "-"}  v{f.Version}");
+            $"{receivedUtc:yyyy-MM-dd'T'HH:mm:ss'Z'}  {TerminalText.Escape(f.Dest)}  {TerminalText.Escape(f.Subject)}  count={f.Count}  {Timestamps.ToIso(f.FirstTime) ?? "-"}..{Timestamps.ToIso(f.LastTime) ?? "-"}  v{f.Version}");
 
     /// <summary>The Splunk search's table as tab-separated text, header first.</summary>
     public static IEnumerable<string> ToSplunkLines(IEnumerable<SplunkRow> rows)
@@ -128,13 +128,9 @@ internal static class FindingFormatter
         }
     }
 
-    // Tabs and line breaks would break the columns; Windows does put raw control characters in names.
-    private static string Cell(string value) =>
-        value.AsSpan().IndexOfAny('\t', '\n', '\r') < 0
-            ? value
-            : value.Replace("\t", "\\t", StringComparison.Ordinal)
-                .Replace("\n", "\\n", StringComparison.Ordinal)
-                .Replace("\r", "\\r", StringComparison.Ordinal);
+    // Tabs and line breaks would break the columns, and escape sequences would reach the terminal;
+    // Windows does put raw control characters in names. Backslash is escaped too, so "\t" is unambiguous.
+    private static string Cell(string value) => TerminalText.Escape(value);
 
     private static void WriteTime(Utf8JsonWriter w, string name, Google.Protobuf.WellKnownTypes.Timestamp? value)
     {

@@ -13,6 +13,12 @@ internal sealed record PendingEvent(string File, int Line, Event Event, int Atte
 
     /// <summary>This event's position in <see cref="Cursor"/>.</summary>
     public long Ordinal { get; init; }
+
+    /// <summary>What the collector noticed about the line, appended to a rejection's message (e.g. it looks like UTF-16).</summary>
+    public string? Note { get; init; }
+
+    /// <summary>Bytes this event adds to an <see cref="EventBatch"/> (the event, its field tag and length).</summary>
+    public int WireSize => Google.Protobuf.CodedOutputStream.ComputeMessageSize(Event) + 1;
 }
 
 /// <summary>A rejection translated back to the file and line it came from.</summary>

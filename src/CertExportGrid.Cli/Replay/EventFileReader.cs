@@ -22,12 +22,15 @@ internal enum EventFileEncoding
 /// </summary>
 /// <param name="Number">Line number in the file, counted from 1, blank lines included.</param>
 /// <param name="EndOffset">File offset just past this line's terminator (for progress and checkpoints).</param>
+/// <param name="LooksUtf16">A line of a UTF-8 file whose bytes look like UTF-16 text (a NUL in every other
+/// byte): it is sent as it is and the server will reject it; the rejection says what the line looks like.</param>
 internal readonly record struct EventLine(
     int Number,
     long EndOffset,
     ReadOnlyMemory<byte> Utf8,
     string? Text,
-    string? DecodeError)
+    string? DecodeError,
+    bool LooksUtf16 = false)
 {
     public bool IsUtf8 => Text is null && DecodeError is null;
 }
@@ -101,28 +104,34 @@ internal static class EventFileReader
         var lines = new List<EventLine>();
         var number = baseLine;
         var position = start;
-        // The second half of a UTF-16LE line break (0A 00) that arrived after the previous chunk was cut.
-        if (position == 0 && baseOffset > 0 && content.Length > 0 && content[0] == 0)
-            position++;
         while (position < content.Length)
         {
             var newline = Array.IndexOf(content, (byte)'\n', position);
             if (newline < 0 && !final)
                 break;
-            number++;
             var end = newline < 0 ? content.Length : newline;
             var next = newline < 0 ? content.Length : newline + 1;
-            // A UTF-16LE line pasted into a UTF-8 file ends in 0A 00: the 00 belongs to that line's
-            // terminator, not to the next event (which would otherwise start with a NUL and be rejected).
-            if (newline >= 0 && next < content.Length && content[next] == 0)
-                next++;
+            var utf16 = LooksLikeUtf16Line(content.AsSpan(position, end - position));
+            if (utf16 == Utf16Line.LittleEndian && newline >= 0)
+            {
+                // A UTF-16LE line (pasted or appended into a UTF-8 file) ends in 0A 00: that 00 is the second
+                // half of its line feed, so the line and its terminator end after it and the next line starts
+                // intact. Any other 00, e.g. at the start of a line after a UTF-8 line, is sent as it is.
+                if (next < content.Length && content[next] == 0)
+                    next++;
+                else if (next == content.Length && !final)
+                    break; // the 00 may not be written yet: take the line when it is
+            }
 
+            number++;
             var length = end - position;
-            if (length > 0 && content[end - 1] == (byte)'\r')
+            if (utf16 == Utf16Line.LittleEndian && length >= 2 && content[end - 2] == (byte)'\r' && content[end - 1] == 0)
+                length -= 2; // its CR (0D 00)
+            else if (length > 0 && content[end - 1] == (byte)'\r')
                 length--;
             var line = new ReadOnlyMemory<byte>(content, position, length);
             if (!IsBlank(line.Span))
-                lines.Add(new EventLine(number, baseOffset + next, line, null, null));
+                lines.Add(new EventLine(number, baseOffset + next, line, null, null, utf16 != Utf16Line.No));
             position = next;
         }
 
@@ -176,6 +185,68 @@ internal static class EventFileReader
         bigEndian
             ? content[index] == 0 && content[index + 1] == (byte)'\n'
             : content[index] == (byte)'\n' && content[index + 1] == 0;
+
+    private enum Utf16Line
+    {
+        No,
+        LittleEndian,
+        BigEndian,
+    }
+
+    /// <summary>
+    /// Whether the bytes of a line (without its LF byte) look like UTF-16 text: at least 4 code units, and
+    /// NUL in at least 3 of 4 high bytes (LE: odd positions, after an optional FF FE) while the other bytes
+    /// are not NUL. XML events are mostly ASCII, so real UTF-16 lines pass easily; UTF-8 text has no NULs.
+    /// A UTF-16BE line split at its 0A leaves the 00 of that code unit at its end (odd length).
+    /// </summary>
+    private static Utf16Line LooksLikeUtf16Line(ReadOnlySpan<byte> line)
+    {
+        if (line.IndexOf((byte)0) < 0)
+            return Utf16Line.No; // every UTF-8 line: one vectorised scan
+        if (line.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]))
+            line = line[2..];
+        if (line.Length < 8)
+            return Utf16Line.No;
+        if (line.Length % 2 == 0 && MostlyNulAt(line, 1))
+            return Utf16Line.LittleEndian;
+        if (line.Length % 2 == 1 && line[^1] == 0 && MostlyNulAt(line[..^1], 0))
+            return Utf16Line.BigEndian;
+        return Utf16Line.No;
+    }
+
+    private static bool MostlyNulAt(ReadOnlySpan<byte> bytes, int parity)
+    {
+        int nul = 0, otherNul = 0, units = bytes.Length / 2;
+        for (var i = 0; i + 1 < bytes.Length; i += 2)
+        {
+            if (bytes[i + parity] == 0) nul++;
+            if (bytes[i + 1 - parity] == 0) otherNul++;
+        }
+
+        return nul * 4 >= units * 3 && otherNul * 8 <= units;
+    }
+
+    /// <summary>
+    /// Whether the start of a file without a byte order mark looks like UTF-16: in its first KiB, at least
+    /// 8 bytes and a third of the bytes at odd (UTF-16LE) or even (UTF-16BE) positions are 00. UTF-8 text
+    /// has no 00 bytes, so this never fires on a real UTF-8 event file.
+    /// </summary>
+    public static bool LooksLikeUtf16WithoutBom(ReadOnlySpan<byte> head)
+    {
+        if (DetectEncoding(head) != EventFileEncoding.Utf8)
+            return false;
+        head = head[..Math.Min(head.Length, 1024)];
+        int even = 0, odd = 0;
+        for (var i = 0; i < head.Length; i++)
+        {
+            if (head[i] != 0) continue;
+            if (i % 2 == 0) even++;
+            else odd++;
+        }
+
+        var perParity = head.Length / 2;
+        return head.Length >= 8 && Math.Max(even, odd) * 3 >= perParity && Math.Max(even, odd) >= 4;
+    }
 
     private static bool IsBlank(ReadOnlySpan<byte> line)
     {

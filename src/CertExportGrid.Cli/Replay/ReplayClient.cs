@@ -12,11 +12,26 @@ namespace CertExportGrid.Cli.Replay;
 /// every unacknowledged batch and re-send it in order after reconnecting (see <see cref="DeliveryLoop"/>),
 /// and with <see cref="ReplayOptions.CheckpointPath"/> remember per file how far everything was answered.
 /// </summary>
-internal sealed class ReplayClient(Ingest.IngestClient client)
+internal sealed class ReplayClient
 {
-    public ReplayClient(ChannelBase channel)
-        : this(new Ingest.IngestClient(channel))
+    private readonly IReadOnlyList<IngestEndpoint> _endpoints;
+
+    public ReplayClient(Ingest.IngestClient client)
+        : this([new IngestEndpoint("server", client)])
     {
+    }
+
+    public ReplayClient(ChannelBase channel)
+        : this([new IngestEndpoint(channel.Target, new Ingest.IngestClient(channel))])
+    {
+    }
+
+    /// <summary>Several gateways: the stream starts on the first, and every reconnect goes to the next one in turn.</summary>
+    public ReplayClient(IReadOnlyList<IngestEndpoint> endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentOutOfRangeException.ThrowIfZero(endpoints.Count, nameof(endpoints));
+        _endpoints = endpoints;
     }
 
     /// <summary>Where resume, reconnect, rotation and checkpoint notices go (stderr in the CLI). Default: nowhere.</summary>
@@ -92,7 +107,7 @@ internal sealed class ReplayClient(Ingest.IngestClient client)
         CancellationToken abort)
     {
         var saver = new CheckpointSaver(checkpoint, source, options.CheckpointInterval, notices);
-        var loop = new DeliveryLoop(client, options, tally, source, notices, Delay, () =>
+        var loop = new DeliveryLoop(_endpoints, options, tally, source, notices, Delay, () =>
         {
             saver.AfterAck();
             progress?.Report(tally.Progress(Confirmed(source)));
@@ -104,7 +119,7 @@ internal sealed class ReplayClient(Ingest.IngestClient client)
         }
         catch (DeliveryFailedException ex)
         {
-            throw new ReplayFailedException(ex.Status, tally.Summary(), ex.InnerException, ex.Attempts);
+            throw new ReplayFailedException(ex.Status, tally.Summary(), ex.InnerException, ex.Attempts, ex.Endpoint);
         }
         finally
         {

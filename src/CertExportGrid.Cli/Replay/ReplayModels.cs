@@ -10,11 +10,23 @@ internal sealed record ReplayOptions
     /// <summary>Events per <see cref="EventBatch"/>. Default 500.</summary>
     public int BatchSize { get; init; } = 500;
 
+    /// <summary>The default <see cref="MaxBatchBytes"/>: 4 MiB, well under the server's default 16 MiB message limit.</summary>
+    public const long DefaultMaxBatchBytes = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes of events per <see cref="EventBatch"/>, at most (as serialized). One event larger than this is sent
+    /// alone (the server may accept it; if it answers RESOURCE_EXHAUSTED it is reported TOO_LARGE). Default 4 MiB.
+    /// </summary>
+    public long MaxBatchBytes { get; init; } = DefaultMaxBatchBytes;
+
     /// <summary>Batches sent but not yet acknowledged, at most. Default 8.</summary>
     public int MaxInFlight { get; init; } = 8;
 
-    /// <summary>How often an event rejected as retryable (UNAVAILABLE) is sent again. Default 3.</summary>
-    public int MaxRetries { get; init; } = 3;
+    /// <summary>
+    /// How often an event rejected as retryable (UNAVAILABLE) is sent again. Default 10: with the
+    /// doubling delay capped at 10 s that is about a minute, longer than a silo failover takes.
+    /// </summary>
+    public int MaxRetries { get; init; } = 10;
 
     /// <summary>Wait before an event's first retry; doubles with each retry, capped at 10 s. Default 500 ms.</summary>
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(500);
@@ -41,6 +53,7 @@ internal sealed record ReplayOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(CheckpointInterval, TimeSpan.Zero, nameof(CheckpointInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(PollInterval, TimeSpan.FromMilliseconds(1), nameof(PollInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchBytes, 1, nameof(MaxBatchBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxInFlight, 1, nameof(MaxInFlight));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxRetries, nameof(MaxRetries));
         ArgumentOutOfRangeException.ThrowIfLessThan(RetryBaseDelay, TimeSpan.Zero, nameof(RetryBaseDelay));
@@ -85,9 +98,12 @@ internal readonly record struct ReplayProgress(
 /// The stream failed for good: a status that sending again cannot fix, the protocol was broken, or the
 /// reconnect attempts ran out. <see cref="Partial"/> holds what was acknowledged before that.
 /// </summary>
-internal sealed class ReplayFailedException(Status status, ReplaySummary partial, Exception? inner, int attempts = 0)
+internal sealed class ReplayFailedException(Status status, ReplaySummary partial, Exception? inner, int attempts = 0, string? endpoint = null)
     : Exception($"The ingest stream failed: {status.StatusCode}: {status.Detail}", inner)
 {
+    /// <summary>The server (URL) of the last attempt, when known (several with <c>--server A,B</c>).</summary>
+    public string? Endpoint { get; } = endpoint;
+
     public Status Status { get; } = status;
 
     public ReplaySummary Partial { get; } = partial;

@@ -62,7 +62,7 @@ internal sealed class ReplayTally(IReadOnlyList<string> files, long bytesTotal)
                 if (r.Retryable && r.Event.Attempt < maxRetries)
                     retry.Add(r.Event);
                 else
-                    final.Add(new ReplayRejection(r.Event.File, r.Event.Line, r.Reason, r.Message, r.Retryable));
+                    final.Add(new ReplayRejection(r.Event.File, r.Event.Line, r.Reason, r.Event.Note is { } note ? $"{r.Message} ({note})" : r.Message, r.Retryable));
             }
 
             _rejected.AddRange(final);

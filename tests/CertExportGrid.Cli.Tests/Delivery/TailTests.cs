@@ -23,7 +23,7 @@ public sealed class TailTests : IDisposable
     }
 
     private static List<(int Line, long RecordId)> Take(TailSource source) =>
-        [.. source.Read(1000).Select(e => (e.Line, TestData.RecordId(e.Event)))];
+        [.. source.Read(1000, long.MaxValue).Select(e => (e.Line, TestData.RecordId(e.Event)))];
 
     [Fact]
     public void Read_PartialLastLine_WaitsForItsLineFeed()
@@ -33,12 +33,12 @@ public sealed class TailTests : IDisposable
         Append(path, TestData.Event(recordId: 1) + "\n" + second[..40]);
         using var source = Follow(path);
 
-        var first = Assert.Single(source.Read(10));
+        var first = Assert.Single(source.Read(10, long.MaxValue));
         Assert.Equal(1, first.Line);
         Assert.Empty(Take(source));
 
         Append(path, second[40..] + "\n\n");
-        var events = source.Read(10);
+        var events = source.Read(10, long.MaxValue);
 
         Assert.Equal(2, Assert.Single(events).Line);
         Assert.Equal(Encoding.UTF8.GetBytes(second), events[0].Event.XmlUtf8.ToByteArray()); // whole, not the 40-byte prefix
