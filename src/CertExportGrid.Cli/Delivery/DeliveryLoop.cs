@@ -406,7 +406,14 @@ internal sealed class DeliveryLoop(
                 _resend.AddAfter(largest, new Outgoing([.. events.Take(half)], Resend: true));
                 _resend.Remove(largest);
                 if (largestBytes / 2 < _maxBatchBytes)
+                {
+                    // The server's limit is below our budget: lower it, and re-cut what waits to fit.
                     lowered = _maxBatchBytes = Math.Max(1, largestBytes / 2);
+                    var waiting = _resend.SelectMany(o => o.Events).ToList();
+                    _resend.Clear();
+                    foreach (var chunk in BatchLimits.Chunk(waiting, _batchSize, _maxBatchBytes))
+                        _resend.AddLast(new Outgoing(chunk, Resend: true));
+                }
             }
         }
 

@@ -17,6 +17,12 @@ internal sealed class FakeIngestClient : Ingest.IngestClient
     /// <summary>Answers one batch; may throw RpcException to fail the call. Default: accept everything.</summary>
     public Func<EventBatch, BatchAck> Handler { get; init; } = b => new BatchAck { BatchId = b.BatchId, Accepted = (uint)b.Events.Count };
 
+    /// <summary>
+    /// Acks of a call are held back until it has received this many batches (then all are sent, in order), as a
+    /// server applying several batches at once would; a failure before that loses them. 0: ack each at once.
+    /// </summary>
+    public int AckAfterBatches { get; init; }
+
     /// <summary>Delay before each ack, to let batches pile up in the window.</summary>
     public TimeSpan AckDelay { get; init; }
 
@@ -48,15 +54,24 @@ internal sealed class FakeIngestClient : Ingest.IngestClient
 
     private async Task ServeAsync(ChannelReader<EventBatch> requests, ChannelWriter<BatchAck> responses, CancellationToken ct)
     {
+        var held = new List<BatchAck>();
+        var seen = 0;
         try
         {
             await foreach (var batch in requests.ReadAllAsync(ct))
             {
                 if (AckDelay > TimeSpan.Zero)
                     await Task.Delay(AckDelay, ct);
-                var ack = Handler(batch);
-                lock (_lock) _outstanding--;
-                await responses.WriteAsync(ack, ct);
+                held.Add(Handler(batch));
+                if (++seen < AckAfterBatches)
+                    continue;
+                foreach (var ack in held)
+                {
+                    lock (_lock) _outstanding--;
+                    await responses.WriteAsync(ack, ct);
+                }
+
+                held.Clear();
             }
 
             responses.TryComplete();
