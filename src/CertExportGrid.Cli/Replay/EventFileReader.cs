@@ -104,6 +104,7 @@ internal static class EventFileReader
         var lines = new List<EventLine>();
         var number = baseLine;
         var position = start;
+        var afterUtf16Le = false; // the last non-blank line looked like UTF-16LE
         while (position < content.Length)
         {
             var newline = Array.IndexOf(content, (byte)'\n', position);
@@ -111,7 +112,10 @@ internal static class EventFileReader
                 break;
             var end = newline < 0 ? content.Length : newline;
             var next = newline < 0 ? content.Length : newline + 1;
-            var utf16 = LooksLikeUtf16Line(content.AsSpan(position, end - position));
+            var segment = content.AsSpan(position, end - position);
+            var utf16 = LooksLikeUtf16Line(segment);
+            if (utf16 == Utf16Line.No && afterUtf16Le && IsUtf16LeBlank(segment))
+                utf16 = Utf16Line.LittleEndian; // a blank line (0D 00 0A 00, 0A 00) among UTF-16LE lines
             if (utf16 == Utf16Line.LittleEndian && newline >= 0)
             {
                 // A UTF-16LE line (pasted or appended into a UTF-8 file) ends in 0A 00: that 00 is the second
@@ -130,8 +134,13 @@ internal static class EventFileReader
             else if (length > 0 && content[end - 1] == (byte)'\r')
                 length--;
             var line = new ReadOnlyMemory<byte>(content, position, length);
-            if (!IsBlank(line.Span))
+            var blank = utf16 == Utf16Line.LittleEndian ? IsUtf16LeBlank(line.Span) : IsBlank(line.Span);
+            if (!blank)
+            {
                 lines.Add(new EventLine(number, baseOffset + next, line, null, null, utf16 != Utf16Line.No));
+                afterUtf16Le = utf16 == Utf16Line.LittleEndian;
+            }
+
             position = next;
         }
 
@@ -246,6 +255,20 @@ internal static class EventFileReader
 
         var perParity = head.Length / 2;
         return head.Length >= 8 && Math.Max(even, odd) * 3 >= perParity && Math.Max(even, odd) >= 4;
+    }
+
+    /// <summary>Only UTF-16LE spaces, tabs and CRs (20 00, 09 00, 0D 00), or nothing.</summary>
+    private static bool IsUtf16LeBlank(ReadOnlySpan<byte> line)
+    {
+        if (line.Length % 2 != 0)
+            return false;
+        for (var i = 0; i < line.Length; i += 2)
+        {
+            if (line[i] is not ((byte)' ' or (byte)'\t' or (byte)'\r') || line[i + 1] != 0)
+                return false;
+        }
+
+        return true;
     }
 
     private static bool IsBlank(ReadOnlySpan<byte> line)

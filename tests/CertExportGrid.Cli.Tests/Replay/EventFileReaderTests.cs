@@ -131,9 +131,82 @@ public class EventFileReaderTests
         Assert.Equal([1, 2, 3], content.Lines.Select(l => l.Number));
         var two = content.Lines[1];
         Assert.True(two.IsUtf8);
-        Assert.Equal((byte)'<', two.Utf8.Span[0]);
-        Assert.Equal(0, two.Utf8.Span[1]);
+        Assert.True(two.LooksUtf16);
+        // Sent as it is (the server rejects it), without its UTF-16 line break 0D 00 0A 00.
+        Assert.Equal(Encoding.Unicode.GetBytes("<Event>two</Event>"), two.Utf8.ToArray());
+        Assert.Equal(19 + Encoding.Unicode.GetByteCount("<Event>two</Event>\r\n"), two.EndOffset);
         Assert.Equal("<Event>three</Event>", Utf8Of(content.Lines[2]));
+        Assert.False(content.Lines[0].LooksUtf16 || content.Lines[2].LooksUtf16);
+    }
+
+    [Fact]
+    public void Read_NulRightAfterLineFeedInUtf8_IsKeptInTheNextLine()
+    {
+        byte[] bytes = [.. Encoding.UTF8.GetBytes("<Event>one</Event>\n"), 0x00, .. Encoding.UTF8.GetBytes("<Event>two</Event>\n<Event>three</Event>\n")];
+
+        var content = EventFileReader.Parse(bytes);
+
+        Assert.Equal([1, 2, 3], content.Lines.Select(l => l.Number));
+        Assert.Equal([0x00, .. Encoding.UTF8.GetBytes("<Event>two</Event>")], content.Lines[1].Utf8.ToArray());
+        Assert.False(content.Lines[1].LooksUtf16);
+        Assert.Equal([19L, 39L, 60L], content.Lines.Select(l => l.EndOffset));
+    }
+
+    [Fact]
+    public void Read_NulAtTheStartOfAChunk_IsNotSkipped()
+    {
+        // tail read "...\n" in one poll and "\0<Event>..." in the next: the 00 is part of the new line.
+        byte[] bytes = [0x00, .. Encoding.UTF8.GetBytes("<Event>2</Event>\n")];
+
+        var chunk = EventFileReader.ParseFrom(bytes, 0, EventFileEncoding.Utf8, baseOffset: 17, baseLine: 1, final: false);
+
+        var line = Assert.Single(chunk.Lines);
+        Assert.Equal((2, 0, 35L), (line.Number, (int)line.Utf8.Span[0], line.EndOffset));
+    }
+
+    [Fact]
+    public void ParseFrom_Utf16LineCutBetweenItsLineFeedBytes_WaitsForTheSecondHalf()
+    {
+        var utf16 = Encoding.Unicode.GetBytes("<Event>two</Event>\r\n");
+        byte[] first = [.. Encoding.UTF8.GetBytes("<Event>one</Event>\n"), .. utf16[..^1]];
+        byte[] rest = [0x00, .. Encoding.UTF8.GetBytes("<Event>three</Event>\n")];
+
+        var chunk1 = EventFileReader.ParseFrom(first, 0, EventFileEncoding.Utf8, 0, 0, final: false);
+        var remaining = first[(int)chunk1.EndOffset..];
+        var chunk2 = EventFileReader.ParseFrom([.. remaining, .. rest], 0, EventFileEncoding.Utf8, chunk1.EndOffset, chunk1.EndLine, final: false);
+
+        Assert.Equal([1], chunk1.Lines.Select(l => l.Number));
+        Assert.Equal(19L, chunk1.EndOffset);
+        Assert.Equal([2, 3], chunk2.Lines.Select(l => l.Number));
+        Assert.True(chunk2.Lines[0].LooksUtf16);
+        Assert.Equal("<Event>three</Event>", Utf8Of(chunk2.Lines[1]));
+        Assert.Equal(first.Length + rest.Length, chunk2.EndOffset);
+    }
+
+    [Fact]
+    public void Read_Utf16LeFileWithoutBom_SplitsIntoNumberedLinesThatLookUtf16()
+    {
+        var bytes = Encoding.Unicode.GetBytes("<Event>1</Event>\r\n\r\n<Event>3</Event>\r\n<Event>4</Event>");
+
+        var content = EventFileReader.Parse(bytes);
+
+        Assert.Equal(EventFileEncoding.Utf8, content.Encoding);
+        Assert.Equal([1, 3, 4], content.Lines.Select(l => l.Number));
+        Assert.All(content.Lines, l => Assert.True(l.LooksUtf16));
+        Assert.Equal(Encoding.Unicode.GetBytes("<Event>3</Event>"), content.Lines[1].Utf8.ToArray());
+    }
+
+    [Theory]
+    [InlineData("utf-16le", true)]
+    [InlineData("utf-16be", true)]
+    [InlineData("utf-8", false)]
+    public void LooksLikeUtf16WithoutBom_JudgesTheFirstKilobyte(string encoding, bool expected)
+    {
+        var text = "<Event><System><Computer>WKS-Zoë-Müller</Computer></System></Event>\r\n";
+        var bytes = Encoding.GetEncoding(encoding).GetBytes(string.Concat(Enumerable.Repeat(text, 40)));
+
+        Assert.Equal(expected, EventFileReader.LooksLikeUtf16WithoutBom(bytes));
+        Assert.False(EventFileReader.LooksLikeUtf16WithoutBom([0xFF, 0xFE, .. bytes])); // a BOM says it already
     }
 
     [Fact]
