@@ -126,4 +126,28 @@ public sealed class WatchResumeTests : IDisposable
         // No position was ever received: the reconnects ask for a snapshot so nothing changes unseen.
         Assert.Equal([false, true, true], client.Requests.Select(r => r.IncludeSnapshot));
     }
+
+    [Fact]
+    public async Task Follow_SeveralGateways_EachReconnectGoesToTheNextAndResumesFromTheLastPosition()
+    {
+        var gw1 = new ScriptedFindingsClient(
+            ([new() { Finding = F("a", 1), Position = "1.5" }], Unavailable()),
+            ([new() { Finding = F("c", 1), Position = "1.9" }], new RpcException(new Status(StatusCode.PermissionDenied, "enough"))));
+        var gw2 = new ScriptedFindingsClient(([], Unavailable()));
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        var ex = await Assert.ThrowsAsync<WatchFailedException>(() => WatchCommand.FollowAsync(
+            [("http://gw1:50051", gw1), ("http://gw2:50051", gw2)], new SubscribeRequest { IncludeSnapshot = true }, json: true, WatchState.Load(null), Policy,
+            (_, _) => Task.CompletedTask, output, error, CancellationToken.None));
+
+        // gw1 (drops), gw2 (refuses), gw1 again: each reconnect resumes from the last position received.
+        Assert.Equal(["", "1.5"], gw1.Requests.Select(r => r.ResumeFrom));
+        Assert.Equal(["1.5"], gw2.Requests.Select(r => r.ResumeFrom));
+        Assert.Equal((StatusCode.PermissionDenied, "http://gw1:50051"), (ex.Status.StatusCode, ex.Endpoint));
+        var notices = error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("warning: watch: subscription at http://gw1:50051 lost (Unavailable: server restarting); resuming from position 1.5 on http://gw2:50051 in", notices[0]);
+        Assert.StartsWith("warning: watch: subscription at http://gw2:50051 lost (Unavailable: server restarting); resuming from position 1.5 on http://gw1:50051 in", notices[1]);
+        Assert.Equal(2, output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
 }
