@@ -28,6 +28,7 @@ public sealed class FindingsBroadcaster(
     private readonly KeyOrderer _orderer = new(TimeSpan.FromMilliseconds(250), TimeProvider.System);
     private long _nextId;
     private IFindingsObserver? _reference;
+    private IFindingsHubGrain? _hub;
 
     public UpdateLog Log => _log;
 
@@ -128,6 +129,9 @@ public sealed class FindingsBroadcaster(
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         _reference = grains.CreateObjectReference<IFindingsObserver>(this);
+        // Resolved once: at shutdown the host may already have disposed the services a new
+        // grain reference needs.
+        _hub = grains.GetGrain<IFindingsHubGrain>(0);
         await RegisterAsync();
         await base.StartAsync(cancellationToken);
     }
@@ -137,9 +141,12 @@ public sealed class FindingsBroadcaster(
         await base.StopAsync(cancellationToken);
         try
         {
-            await grains.GetGrain<IFindingsHubGrain>(0).Unregister(_gatewayId).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            if (_hub is not null)
+            {
+                await _hub.Unregister(_gatewayId).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            }
         }
-        catch (Exception exception) when (exception is TimeoutException or OperationCanceledException or OrleansException)
+        catch (Exception exception) when (exception is TimeoutException or OperationCanceledException or OrleansException or ObjectDisposedException)
         {
             // The lease expires the registration anyway.
         }
@@ -172,7 +179,7 @@ public sealed class FindingsBroadcaster(
         try
         {
             // Bounded: a hub on a silo that just died can hang a call for ~30 s.
-            await grains.GetGrain<IFindingsHubGrain>(0).Register(_gatewayId, _reference!).WaitAsync(TimeSpan.FromSeconds(5));
+            await _hub!.Register(_gatewayId, _reference!).WaitAsync(TimeSpan.FromSeconds(5));
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
