@@ -29,6 +29,11 @@ public sealed class EventXmlParser(ParserLimits limits)
     [ThreadStatic]
     private static XmlReaderSettings? t_settings;
 
+    // The TextReader over the event is reused per thread too (the reader disposes it, which only
+    // drops the text). XmlReader itself cannot be reset to new input, so it is still one per event.
+    [ThreadStatic]
+    private static MemoryTextReader? t_input;
+
     public EventXmlParser() : this(ParserLimits.Default) { }
 
     public ParserLimits Limits { get; } = limits;
@@ -98,7 +103,9 @@ public sealed class EventXmlParser(ParserLimits limits)
         EventFieldReader fields;
         try
         {
-            using var reader = XmlReader.Create(new MemoryTextReader(parsed), ThreadSettings());
+            var input = t_input ??= new MemoryTextReader();
+            input.Reset(parsed);
+            using var reader = XmlReader.Create(input, ThreadSettings());
             fields = new EventFieldReader(reader, Limits, parsed, text, escaper);
             if (fields.ReadToEnd() is { } refused)
             {

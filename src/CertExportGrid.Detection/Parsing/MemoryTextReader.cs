@@ -2,11 +2,16 @@ namespace CertExportGrid.Detection.Parsing;
 
 /// <summary>
 /// A TextReader over characters we already hold, so XmlReader can read a slice of a string or a
-/// pooled decode buffer without copying it into a new string first.
+/// pooled decode buffer without copying it into a new string first. Reusable: <see cref="Reset"/>
+/// points it at the next text, and disposing it (XmlReader does, CloseInput) only lets go of the
+/// text, so one instance per thread serves every parse on that thread.
 /// </summary>
-internal sealed class MemoryTextReader(ReadOnlyMemory<char> text) : TextReader
+internal sealed class MemoryTextReader : TextReader
 {
-    private ReadOnlyMemory<char> _rest = text;
+    private ReadOnlyMemory<char> _rest;
+
+    /// <summary>Reads <paramref name="text"/> from its start.</summary>
+    public void Reset(ReadOnlyMemory<char> text) => _rest = text;
 
     public override int Peek() => _rest.IsEmpty ? -1 : _rest.Span[0];
 
@@ -30,5 +35,12 @@ internal sealed class MemoryTextReader(ReadOnlyMemory<char> text) : TextReader
         _rest.Span[..n].CopyTo(buffer);
         _rest = _rest[n..];
         return n;
+    }
+
+    // The text may be a pooled buffer that goes back to the pool after the parse: never hold on to it.
+    protected override void Dispose(bool disposing)
+    {
+        _rest = default;
+        base.Dispose(disposing);
     }
 }

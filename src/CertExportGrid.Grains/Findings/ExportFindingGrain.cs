@@ -36,7 +36,9 @@ public sealed partial class ExportFindingGrain(
             state.State.Subject = key.Subject;
         }
 
-        _dedup = new DedupWindow(state.State.RecentIdentities, options.Value.DedupWindow);
+        // Older versions stored the window as a list; it is read once and written back encoded.
+        _dedup = new DedupWindow(state.State.EncodedDedupWindow, state.State.RecentIdentities, options.Value.DedupWindow);
+        state.State.EncodedDedupWindow = null;
         return Task.CompletedTask;
     }
 
@@ -79,8 +81,16 @@ public sealed partial class ExportFindingGrain(
                 current.Indexed = true;
             }
 
-            _dedup!.Compact();
+            current.EncodedDedupWindow = _dedup!.Encode();
+            if (current.RecentIdentities.Count > 0)
+            {
+                current.RecentIdentities = [];
+            }
+
             await state.WriteStateAsync();
+
+            // Only writes need the blob; an idle activation should not hold it.
+            current.EncodedDedupWindow = null;
         }
         catch (Exception exception)
         {

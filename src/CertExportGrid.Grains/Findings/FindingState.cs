@@ -18,7 +18,10 @@ public sealed class FindingState
     [Id(7)] public ExportDetails? LastExport { get; set; }
     [Id(8)] public string[] LastSubjectNames { get; set; } = [];
 
-    /// <summary>Identities of recently counted events, oldest first (bounded, see <see cref="DedupWindow"/>).</summary>
+    /// <summary>
+    /// Identities of recently counted events as older versions stored them, oldest first. Read once
+    /// on activation; new writes leave it empty and use <see cref="EncodedDedupWindow"/>.
+    /// </summary>
     [Id(9)] public List<EventIdentity> RecentIdentities { get; set; } = [];
 
     /// <summary>True once the key is recorded in its index shard.</summary>
@@ -32,6 +35,12 @@ public sealed class FindingState
 
     /// <summary>Counted events that matched a suppression rule when they were counted.</summary>
     [Id(13)] public long SuppressedCount { get; set; }
+
+    /// <summary>
+    /// The de-duplication window in its compact encoding (<see cref="DedupWindow.Encode"/>), bounded,
+    /// oldest first. Set just before each write; the live window is the grain's <see cref="DedupWindow"/>.
+    /// </summary>
+    [Id(14)] public byte[]? EncodedDedupWindow { get; set; }
 }
 
 /// <summary>count, min(_time), max(_time) of one Splunk row.</summary>
