@@ -262,9 +262,9 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IDisposable
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    [LoggerMessage(EventId = 2201, Level = LogLevel.Information, Message = "Grain storage {Name} uses SQLite database {Path}")]
+    [LoggerMessage(EventId = 2301, Level = LogLevel.Information, Message = "Grain storage {Name} uses SQLite database {Path}")]
     private static partial void LogOpened(ILogger logger, string name, string path);
 
-    [LoggerMessage(EventId = 2202, Level = LogLevel.Error, Message = "Grain storage {Name} failed to commit {Count} writes; they are reported as failed")]
+    [LoggerMessage(EventId = 2302, Level = LogLevel.Error, Message = "Grain storage {Name} failed to commit {Count} writes; they are reported as failed")]
     private static partial void LogCommitFailed(ILogger logger, Exception exception, string name, int count);
 }

@@ -26,6 +26,15 @@ public sealed class NodeMetrics
         _updatesDropped = meter.CreateCounter<long>("certexportgrid.findings.updates_dropped", "{update}", "Finding updates discarded because a subscriber fell behind (each followed by a gap signal).");
         _streamsRefused = meter.CreateCounter<long>("certexportgrid.ingest.streams_refused", "{stream}", "Ingest streams refused because the gateway had too many open.");
         _subscribers = meter.CreateUpDownCounter<long>("certexportgrid.findings.subscribers", "{subscriber}", "Connected findings subscribers.");
+
+        // Every outcome series exists from the start (at 0), so alerts never see "no data".
+        foreach (var outcome in new[] { "accepted", "duplicate", "ignored", "rejected", "unavailable" })
+        {
+            _events.Add(0, new KeyValuePair<string, object?>("outcome", outcome));
+        }
+
+        _streamsRefused.Add(0);
+        _updatesDropped.Add(0);
     }
 
     public void EventsAccepted(int applied, int duplicates)

@@ -134,6 +134,9 @@ public sealed class FindingsService(
     /// </summary>
     private async Task SendSnapshotAsync(FindingMatcher matcher, long coversSequence, Dictionary<FindingKey, long> sent, IServerStreamWriter<SubscribeResponse> stream, CancellationToken cancellationToken)
     {
+        // Every update logged before the reads start is already persisted in the grains, so the
+        // snapshot covers at least that far: resuming from here never repeats them.
+        coversSequence = Math.Max(coversSequence, broadcaster.Log.Newest);
         var keys = await query.MatchingKeysAsync(matcher, cancellationToken);
         var findings = (await query.FetchAsync(keys, includeRows: false, cancellationToken)).Where(matcher.Matches).ToList();
         foreach (var finding in findings)

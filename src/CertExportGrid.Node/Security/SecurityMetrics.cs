@@ -18,6 +18,15 @@ public sealed class SecurityMetrics
         _rateLimited = meter.CreateCounter<long>("certexportgrid.ingest.rate_limited", "{event}", "Events rejected RATE_LIMITED, by limit (stream, identity, key).");
         _hostDenied = meter.CreateCounter<long>("certexportgrid.ingest.host_denied", "{event}", "Events rejected PERMISSION_DENIED_HOST (a collector speaking for a host it is not bound to).");
         _suppressed = meter.CreateCounter<long>("certexportgrid.findings.updates_suppressed", "{update}", "Finding updates not published to normal subscribers because a suppression rule covers the finding.");
+
+        // Publish every series at 0 from the start, so an alert on them sees 0 rather than "no data".
+        foreach (var limit in new[] { "stream", "identity", "key" })
+        {
+            _rateLimited.Add(0, new KeyValuePair<string, object?>("limit", limit));
+        }
+
+        _hostDenied.Add(0);
+        _suppressed.Add(0);
     }
 
     public void Denied(string status, string service) => _denied.Add(1, new("status", status), new("service", service));
