@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace CertExportGrid.Cli.Commands;
 
-/// <summary>The command tree: replay (collector), findings and watch (SOC views).</summary>
+/// <summary>The command tree: replay and tail (collector), findings and watch (SOC views), suppressions (operators).</summary>
 internal static class CliApp
 {
     public static RootCommand Build()
@@ -15,6 +15,7 @@ internal static class CliApp
         root.Subcommands.Add(FindingsCommand.Create(server));
         root.Subcommands.Add(WatchCommand.Create(server));
         root.Subcommands.Add(StatusCommand.Create(server));
+        root.Subcommands.Add(SuppressionsCommand.Create(server));
         root.Subcommands.Add(KeygenCommand.Create());
         ClientCredentials.AddTo(root);
         return root;

@@ -19,7 +19,7 @@ internal static class CommonOptions
 
     public static Option<string> Server() => new("--server", "-s")
     {
-        Description = $"Server URL (http:// for h2c), or several gateways separated by commas (replay, tail and watch move to the next on each reconnect; findings and status use the first that answers). Default: ${ServerEnvironmentVariable}, else {DefaultServer}.",
+        Description = $"Server URL (http:// for h2c), or several gateways separated by commas (replay, tail and watch move to the next on each reconnect; findings, status and suppressions use the first that answers). Default: ${ServerEnvironmentVariable}, else {DefaultServer}.",
         HelpName = "URL[,URL...]",
         Recursive = true,
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ServerEnvironmentVariable) is { Length: > 0 } env
@@ -39,6 +39,12 @@ internal static class CommonOptions
         Description = "Only this subject (exact, repeatable).",
         HelpName = "SUBJECT",
         DefaultValueFactory = _ => [],
+    };
+
+    /// <summary><c>--include-suppressed</c>: also findings hidden by a suppression rule (they carry <c>suppressed = true</c>).</summary>
+    public static Option<bool> IncludeSuppressed() => new("--include-suppressed")
+    {
+        Description = "Also show findings hidden by a suppression rule (marked suppressed).",
     };
 
     /// <summary><c>--max-attempts N</c>: failed connection attempts in a row before giving up (exit 3).</summary>
@@ -209,10 +215,16 @@ internal static class CommonOptions
     /// Runs <paramref name="call"/> against each server in turn until one answers: a server that cannot be
     /// reached (UNAVAILABLE, DEADLINE_EXCEEDED, a reset connection: INTERNAL) is skipped with a notice; any
     /// other answer, a failure status included, is final. When none answers, the last failure is thrown.
+    /// A thrown failure carries the name of the server that gave it in <c>Data["server"]</c>.
+    /// <paramref name="unreachable"/> narrows which statuses count as "not reached": calls that change
+    /// something skip a server only on UNAVAILABLE, so a change whose reply was lost (a reset connection,
+    /// a deadline) is not made a second time on the next server.
     /// </summary>
     public static async Task<(string Server, T Result)> FirstAnsweringAsync<TClient, T>(
-        IReadOnlyList<(string Name, TClient Client)> servers, Func<TClient, Task<T>> call, TextWriter notices, CancellationToken ct)
+        IReadOnlyList<(string Name, TClient Client)> servers, Func<TClient, Task<T>> call, TextWriter notices, CancellationToken ct,
+        Func<StatusCode, bool>? unreachable = null)
     {
+        unreachable ??= static code => code is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal;
         for (var i = 0; ; i++)
         {
             var (name, client) = servers[i];
@@ -220,9 +232,14 @@ internal static class CommonOptions
             {
                 return (name, await call(client));
             }
-            catch (RpcException ex) when (i + 1 < servers.Count && !ct.IsCancellationRequested
-                && ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal)
+            catch (RpcException ex)
             {
+                if (i + 1 >= servers.Count || ct.IsCancellationRequested || !unreachable(ex.StatusCode))
+                {
+                    ex.Data["server"] = name; // which one failed, for the error line
+                    throw;
+                }
+
                 await notices.WriteLineAsync($"warning: {name} did not answer ({ex.StatusCode}: {Output.TerminalText.Escape(ex.Status.Detail)}); trying {servers[i + 1].Name}");
             }
         }

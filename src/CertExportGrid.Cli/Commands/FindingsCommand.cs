@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace CertExportGrid.Cli.Commands;
 
-/// <summary><c>findings --server URL [--format table|json|splunk] [--dest D] [--subject S]</c>: the current findings.</summary>
+/// <summary><c>findings --server URL [--format table|json|splunk] [--dest D] [--subject S] [--include-suppressed]</c>: the current findings.</summary>
 internal static class FindingsCommand
 {
     private const uint PageSize = 1000;
@@ -21,8 +21,9 @@ internal static class FindingsCommand
         format.AcceptOnlyFromAmong("table", "json", "splunk");
         var dests = CommonOptions.Dests();
         var subjects = CommonOptions.Subjects();
+        var includeSuppressed = CommonOptions.IncludeSuppressed();
 
-        var command = new Command("findings", "List the current findings, one per (dest, subject).") { format, dests, subjects };
+        var command = new Command("findings", "List the current findings, one per (dest, subject).") { format, dests, subjects, includeSuppressed };
         command.SetAction(async (parse, ct) =>
         {
             var url = parse.GetValue(server)!;
@@ -33,10 +34,12 @@ internal static class FindingsCommand
             var servers = channels.Clients(c => new Findings.FindingsClient(c));
             var filter = CommonOptions.Filter(parse.GetValue(dests), parse.GetValue(subjects));
             var selected = parse.GetValue(format)!;
+            var withSuppressed = parse.GetValue(includeSuppressed);
             try
             {
-                var (_, (findings, rows)) = await CommonOptions.FirstAnsweringAsync(servers, client => FetchAsync(client, filter, selected == "splunk", ct), error, ct);
-                await WriteAsync(selected, findings, rows, parse.InvocationConfiguration.Output);
+                var (_, (findings, rows)) = await CommonOptions.FirstAnsweringAsync(
+                    servers, client => FetchAsync(client, filter, selected == "splunk", ct, withSuppressed), error, ct);
+                await WriteAsync(selected, findings, rows, withSuppressed, parse.InvocationConfiguration.Output);
                 return ExitCodes.Ok;
             }
             catch (RpcException ex) when (!ct.IsCancellationRequested)
@@ -48,13 +51,14 @@ internal static class FindingsCommand
         return command;
     }
 
-    internal static async Task<List<Finding>> ListAllAsync(Findings.FindingsClient client, FindingFilter filter, CancellationToken ct)
+    internal static async Task<List<Finding>> ListAllAsync(
+        Findings.FindingsClient client, FindingFilter filter, CancellationToken ct, bool includeSuppressed = false)
     {
         var all = new List<Finding>();
         var token = "";
         do
         {
-            var request = new ListFindingsRequest { Filter = filter, PageSize = PageSize, PageToken = token };
+            var request = new ListFindingsRequest { Filter = filter, PageSize = PageSize, PageToken = token, IncludeSuppressed = includeSuppressed };
             var page = await client.ListFindingsAsync(request, deadline: DateTime.UtcNow + CommonOptions.UnaryDeadline, cancellationToken: ct);
             all.AddRange(page.Findings);
             token = page.NextPageToken;
@@ -65,9 +69,9 @@ internal static class FindingsCommand
 
     /// <summary>Everything to print, from one server: the sorted findings and, for splunk, every finding's rows.</summary>
     internal static async Task<(List<Finding> Findings, List<SplunkRow> Rows)> FetchAsync(
-        Findings.FindingsClient client, FindingFilter filter, bool withRows, CancellationToken ct)
+        Findings.FindingsClient client, FindingFilter filter, bool withRows, CancellationToken ct, bool includeSuppressed = false)
     {
-        var findings = FindingFormatter.Sorted(await ListAllAsync(client, filter, ct));
+        var findings = FindingFormatter.Sorted(await ListAllAsync(client, filter, ct, includeSuppressed));
         var rows = new List<SplunkRow>();
         if (withRows)
         {
@@ -82,7 +86,7 @@ internal static class FindingsCommand
         return (findings, rows);
     }
 
-    private static async Task WriteAsync(string format, List<Finding> findings, List<SplunkRow> rows, TextWriter output)
+    private static async Task WriteAsync(string format, List<Finding> findings, List<SplunkRow> rows, bool withSuppressed, TextWriter output)
     {
         switch (format)
         {
@@ -98,7 +102,7 @@ internal static class FindingsCommand
                 var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
                 if (!console.Profile.Out.IsTerminal)
                     console.Profile.Width = 240; // redirected: do not wrap long subjects at 80 columns
-                console.Write(FindingFormatter.ToTable(findings));
+                console.Write(FindingFormatter.ToTable(findings, withSuppressed));
                 console.WriteLine($"{findings.Count} finding(s)");
                 break;
         }

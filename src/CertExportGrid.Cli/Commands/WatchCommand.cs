@@ -8,7 +8,7 @@ using Grpc.Core;
 namespace CertExportGrid.Cli.Commands;
 
 /// <summary>
-/// <c>watch --server URL [--format table|json] [--dest D] [--subject S] [--snapshot] [--state FILE]</c>: live
+/// <c>watch --server URL [--format table|json] [--dest D] [--subject S] [--snapshot] [--include-suppressed] [--state FILE]</c>: live
 /// updates until Ctrl+C. When the subscription drops (server restart, UNAVAILABLE) it reconnects with
 /// backoff and resumes from the last position it received, so no update is missed silently.
 /// </summary>
@@ -32,10 +32,11 @@ internal static class WatchCommand
         var maxBackoff = CommonOptions.MaxBackoff();
         var dests = CommonOptions.Dests();
         var subjects = CommonOptions.Subjects();
+        var includeSuppressed = CommonOptions.IncludeSuppressed();
 
         var command = new Command("watch", "Print finding updates as they happen, until Ctrl+C; reconnects and resumes when the server goes away.")
         {
-            format, dests, subjects, snapshot, state, maxAttempts, maxBackoff,
+            format, dests, subjects, snapshot, includeSuppressed, state, maxAttempts, maxBackoff,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -51,10 +52,15 @@ internal static class WatchCommand
             {
                 Filter = CommonOptions.Filter(parse.GetValue(dests), parse.GetValue(subjects)),
                 IncludeSnapshot = parse.GetValue(snapshot),
+                IncludeSuppressed = parse.GetValue(includeSuppressed),
             };
             var json = parse.GetValue(format) == "json";
             var memory = WatchState.Load(statePath);
             var policy = CommonOptions.Reconnect(parse, maxAttempts, maxBackoff);
+            // Writes a position that arrived just after the previous write once a second has passed, so a
+            // burst followed by silence is on disk within about a second even if no update follows.
+            using var stopFlusher = new CancellationTokenSource();
+            var flusher = memory.RunFlusherAsync(Task.Delay, error, stopFlusher.Token);
             try
             {
                 await FollowAsync(channels.Clients(c => new Findings.FindingsClient(c)), request, json, memory, policy, Task.Delay, parse.InvocationConfiguration.Output, error, ct);
@@ -71,6 +77,8 @@ internal static class WatchCommand
             }
             finally
             {
+                await stopFlusher.CancelAsync();
+                await flusher;
                 memory.Save();
             }
         });

@@ -53,6 +53,13 @@ internal static class FindingFormatter
             w.WriteString("riskMessage", finding.RiskMessage);
             WriteRule(w, finding.Rule);
             WriteExport(w, finding.LastExport);
+            w.WriteStartArray("collectors");
+            foreach (var collector in finding.Collectors)
+                w.WriteStringValue(collector);
+            w.WriteEndArray();
+            w.WriteString("lastCollector", finding.LastCollector);
+            w.WriteBoolean("suppressed", finding.Suppressed);
+            w.WriteNumber("suppressedCount", finding.SuppressedCount);
         });
     }
 
@@ -88,29 +95,44 @@ internal static class FindingFormatter
             w.WriteString("reason", gap.Reason);
         });
 
-    /// <summary>The table people read: dest, subject, count, firstTime, lastTime (dest and subject escaped, see <see cref="TerminalText"/>).</summary>
-    public static Table ToTable(IEnumerable<Finding> findings)
+    /// <summary>
+    /// The table people read: dest, subject, count, firstTime, lastTime (dest and subject escaped, see
+    /// <see cref="TerminalText"/>); with <paramref name="withSuppressed"/> (findings --include-suppressed)
+    /// also a <c>suppressed</c> column, "yes" for a finding hidden by a rule.
+    /// </summary>
+    public static Table ToTable(IEnumerable<Finding> findings, bool withSuppressed = false)
     {
         var table = new Table().AddColumns("dest", "subject", "count", "firstTime", "lastTime");
+        if (withSuppressed)
+            table.AddColumn("suppressed");
         table.Columns[2].RightAligned();
         foreach (var f in findings)
         {
-            table.AddRow(
-                new Text(TerminalText.Escape(f.Dest)),
-                new Text(TerminalText.Escape(f.Subject)),
-                new Text(f.Count.ToString(CultureInfo.InvariantCulture)),
-                new Text(Timestamps.ToIso(f.FirstTime) ?? "-"),
-                new Text(Timestamps.ToIso(f.LastTime) ?? "-"));
+            var cells = new List<Text>
+            {
+                new(TerminalText.Escape(f.Dest)),
+                new(TerminalText.Escape(f.Subject)),
+                new(f.Count.ToString(CultureInfo.InvariantCulture)),
+                new(Timestamps.ToIso(f.FirstTime) ?? "-"),
+                new(Timestamps.ToIso(f.LastTime) ?? "-"),
+            };
+            if (withSuppressed)
+                cells.Add(new(f.Suppressed ? "yes" : ""));
+            table.AddRow(cells);
         }
 
         return table;
     }
 
-    /// <summary>One line per live update, for people watching: when it arrived, the key, count, span, version (dest and subject escaped, see <see cref="TerminalText"/>).</summary>
+    /// <summary>
+    /// One line per live update, for people watching: when it arrived, the key, count, span, version (dest
+    /// and subject escaped, see <see cref="TerminalText"/>), and <c>suppressed</c> at the end for a finding
+    /// hidden by a rule (only watch --include-suppressed receives those).
+    /// </summary>
     public static string ToWatchLine(Finding f, DateTime receivedUtc) =>
         string.Create(
             CultureInfo.InvariantCulture,
-            $"{receivedUtc:yyyy-MM-dd'T'HH:mm:ss'Z'}  {TerminalText.Escape(f.Dest)}  {TerminalText.Escape(f.Subject)}  count={f.Count}  {Timestamps.ToIso(f.FirstTime) ?? "-"}..{Timestamps.ToIso(f.LastTime) ?? "-"}  v{f.Version}");
+            $"{receivedUtc:yyyy-MM-dd'T'HH:mm:ss'Z'}  {TerminalText.Escape(f.Dest)}  {TerminalText.Escape(f.Subject)}  count={f.Count}  {Timestamps.ToIso(f.FirstTime) ?? "-"}..{Timestamps.ToIso(f.LastTime) ?? "-"}  v{f.Version}{(f.Suppressed ? "  suppressed" : "")}");
 
     /// <summary>The Splunk search's table as tab-separated text, header first.</summary>
     public static IEnumerable<string> ToSplunkLines(IEnumerable<SplunkRow> rows)
@@ -132,7 +154,7 @@ internal static class FindingFormatter
     // Windows does put raw control characters in names. Backslash is escaped too, so "\t" is unambiguous.
     private static string Cell(string value) => TerminalText.Escape(value);
 
-    private static void WriteTime(Utf8JsonWriter w, string name, Google.Protobuf.WellKnownTypes.Timestamp? value)
+    internal static void WriteTime(Utf8JsonWriter w, string name, Google.Protobuf.WellKnownTypes.Timestamp? value)
     {
         var text = Timestamps.ToIso(value);
         if (text is null)
@@ -186,7 +208,7 @@ internal static class FindingFormatter
         w.WriteEndObject();
     }
 
-    private static string Json(Action<Utf8JsonWriter> body)
+    internal static string Json(Action<Utf8JsonWriter> body)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))

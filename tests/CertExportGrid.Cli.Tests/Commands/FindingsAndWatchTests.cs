@@ -21,6 +21,18 @@ public class FindingsAndWatchTests
         Assert.Equal(["", "p1", "p2"], fake.ListRequests.Select(r => r.PageToken));
         Assert.All(fake.ListRequests, r => Assert.Equal(["a", "b", "c"], r.Filter.Dests));
         Assert.All(fake.ListRequests, r => Assert.Equal(1000u, r.PageSize));
+        Assert.All(fake.ListRequests, r => Assert.False(r.IncludeSuppressed));
+    }
+
+    [Fact]
+    public async Task Fetch_IncludeSuppressed_AsksEveryPageForSuppressedFindings()
+    {
+        var fake = new FakeFindingsClient { Pages = [[F("a", "1")], [new Finding { Dest = "b", Subject = "1", Suppressed = true }]] };
+
+        var (findings, _) = await FindingsCommand.FetchAsync(fake, CommonOptions.Filter([], []), withRows: false, CancellationToken.None, includeSuppressed: true);
+
+        Assert.Equal([false, true], findings.Select(f => f.Suppressed));
+        Assert.Equal([true, true], fake.ListRequests.Select(r => r.IncludeSuppressed));
     }
 
     [Fact]

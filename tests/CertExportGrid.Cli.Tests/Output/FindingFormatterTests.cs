@@ -47,6 +47,10 @@ public class FindingFormatterTests
         f.SubjectNames.Add("vpn-0142.corp.example.test");
         f.Rule.MitreAttackIds.Add("T1552.004");
         f.Rule.MitreAttackIds.Add("T1649");
+        f.Collectors.Add("collector-branch-01");
+        f.Collectors.Add("collector-hq");
+        f.LastCollector = "collector-hq";
+        f.SuppressedCount = 3;
         return f;
     }
 
@@ -58,7 +62,8 @@ public class FindingFormatterTests
         Assert.DoesNotContain('\n', line);
         var root = JsonDocument.Parse(line).RootElement;
         Assert.Equal(
-            ["dest", "subject", "count", "firstTime", "lastTime", "firstTimeSplunk", "lastTimeSplunk", "version", "rowCount", "subjectNames", "riskMessage", "rule", "lastExport"],
+            ["dest", "subject", "count", "firstTime", "lastTime", "firstTimeSplunk", "lastTimeSplunk", "version", "rowCount", "subjectNames", "riskMessage", "rule", "lastExport",
+             "collectors", "lastCollector", "suppressed", "suppressedCount"],
             root.EnumerateObject().Select(p => p.Name));
         Assert.Equal("WKS-0142.corp.example.test", root.GetProperty("dest").GetString());
         Assert.Equal("vpn-0142.corp.example.test", root.GetProperty("subject").GetString());
@@ -71,6 +76,21 @@ public class FindingFormatterTests
         Assert.Equal(["CN=vpn-0142.corp.example.test, O=Example & Co <Test>", "vpn-0142.corp.example.test"],
             root.GetProperty("subjectNames").EnumerateArray().Select(e => e.GetString()));
         Assert.StartsWith("An certificate was exported on WKS-0142", root.GetProperty("riskMessage").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["collector-branch-01", "collector-hq"], root.GetProperty("collectors").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("collector-hq", root.GetProperty("lastCollector").GetString());
+        Assert.False(root.GetProperty("suppressed").GetBoolean());
+        Assert.Equal(3, root.GetProperty("suppressedCount").GetInt64());
+    }
+
+    [Fact]
+    public void ToJsonLine_SuppressedFinding_SaysSo()
+    {
+        var finding = Sample();
+        finding.Suppressed = true;
+
+        var root = JsonDocument.Parse(FindingFormatter.ToJsonLine(finding, type: "finding", position: "1.2", withPosition: true)).RootElement;
+
+        Assert.True(root.GetProperty("suppressed").GetBoolean());
     }
 
     [Fact]
@@ -120,6 +140,10 @@ public class FindingFormatterTests
         Assert.Equal(JsonValueKind.Null, root.GetProperty("rule").ValueKind);
         Assert.Equal(JsonValueKind.Null, root.GetProperty("lastExport").ValueKind);
         Assert.Equal(0, root.GetProperty("subjectNames").GetArrayLength());
+        Assert.Equal(0, root.GetProperty("collectors").GetArrayLength());
+        Assert.Equal("", root.GetProperty("lastCollector").GetString());
+        Assert.False(root.GetProperty("suppressed").GetBoolean());
+        Assert.Equal(0, root.GetProperty("suppressedCount").GetInt64());
     }
 
     [Fact]
@@ -215,5 +239,37 @@ public class FindingFormatterTests
         Assert.Equal(
             "2024-05-14T09:15:03Z  WKS-0142.corp.example.test  vpn-0142.corp.example.test  count=2  2024-05-14T09:12:33.4567891Z..2024-05-14T09:15:02.0000000Z  v7",
             line);
+    }
+
+    [Fact]
+    public void ToWatchLine_SuppressedFinding_EndsWithSuppressed()
+    {
+        var finding = Sample();
+        finding.Suppressed = true;
+
+        Assert.EndsWith("  v7  suppressed", FindingFormatter.ToWatchLine(finding, new DateTime(2024, 5, 14, 9, 15, 3, DateTimeKind.Utc)));
+    }
+
+    [Fact]
+    public void ToTable_WithSuppressed_AddsAColumnMarkingHiddenFindings()
+    {
+        string Render(bool withSuppressed)
+        {
+            var writer = new StringWriter();
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No });
+            console.Profile.Width = 250;
+            var hidden = Sample();
+            hidden.Suppressed = true;
+            var shown = Sample();
+            shown.Subject = "other";
+            console.Write(FindingFormatter.ToTable([hidden, shown], withSuppressed));
+            return writer.ToString();
+        }
+
+        Assert.DoesNotContain("suppressed", Render(withSuppressed: false));
+        var lines = Render(withSuppressed: true).Split('\n');
+        Assert.Contains(lines, l => l.Contains("suppressed", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("vpn-0142", StringComparison.Ordinal) && l.Contains("yes", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("other", StringComparison.Ordinal) && !l.Contains("yes", StringComparison.Ordinal));
     }
 }

@@ -1,0 +1,140 @@
+using CertExportGrid.Cli.Commands;
+
+namespace CertExportGrid.Cli.Tests.Commands;
+
+public sealed class WatchStateTests : IDisposable
+{
+    private readonly TestData.TempDirectory _dir = TestData.TempDir();
+
+    public void Dispose() => _dir.Dispose();
+
+    /// <summary>A clock that moves only when told.</summary>
+    private sealed class ManualClock : TimeProvider
+    {
+        private long _ticks = 1;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => _ticks;
+
+        public void Advance(TimeSpan by) => _ticks += by.Ticks;
+    }
+
+    private string StatePath => Path.Combine(_dir.Path, "watch.state");
+
+    private string? OnDisk() => File.Exists(StatePath) ? File.ReadAllText(StatePath).Trim() : null;
+
+    [Fact]
+    public void Advance_WritesAtOnceThenAtMostOncePerInterval()
+    {
+        var clock = new ManualClock();
+        var state = WatchState.Load(StatePath, clock);
+
+        state.Advance("1.1");
+        state.Advance("1.2");
+        state.Advance("1.3");
+
+        Assert.Equal("1.1", OnDisk());
+        Assert.True(state.IsDirty);
+        Assert.Equal("1.3", state.Position);
+    }
+
+    [Fact]
+    public void FlushIfDue_BurstThenSilence_WritesThePendingPositionOnceTheIntervalHasPassed()
+    {
+        var clock = new ManualClock();
+        var state = WatchState.Load(StatePath, clock);
+        state.Advance("1.1");
+        state.Advance("1.2");
+
+        Assert.False(state.FlushIfDue());
+        clock.Advance(WatchState.SaveInterval - TimeSpan.FromTicks(1));
+        Assert.False(state.FlushIfDue());
+        clock.Advance(TimeSpan.FromTicks(1));
+        Assert.True(state.FlushIfDue());
+
+        Assert.Equal("1.2", OnDisk());
+        Assert.False(state.IsDirty);
+        Assert.False(state.FlushIfDue()); // nothing new: no rewrite
+        Assert.False(File.Exists(StatePath + ".tmp")); // written through the temp file and renamed
+    }
+
+    [Fact]
+    public async Task RunFlusher_NoFurtherUpdate_PendingPositionReachesTheFileWithinAboutASecond()
+    {
+        var clock = new ManualClock();
+        var state = WatchState.Load(StatePath, clock);
+        state.Advance("2.1");
+        state.Advance("2.7"); // the end of a burst; then silence
+        using var stop = new CancellationTokenSource();
+        var seen = new List<string?>();
+        var waits = new List<TimeSpan>();
+
+        await state.RunFlusherAsync((wait, ct) =>
+        {
+            seen.Add(OnDisk()); // what a SIGKILL at this moment would leave
+            waits.Add(wait);
+            if (waits.Count == 6)
+                stop.Cancel();
+            ct.ThrowIfCancellationRequested();
+            clock.Advance(wait);
+            return Task.CompletedTask;
+        }, TextWriter.Null, stop.Token);
+
+        Assert.All(waits, w => Assert.Equal(WatchState.FlushTick, w));
+        // Ticks at 0.25, 0.5, 0.75 s: not due yet; at 1 s the pending position is written.
+        Assert.Equal(["2.1", "2.1", "2.1", "2.1", "2.7", "2.7"], seen);
+        Assert.Equal("2.7", OnDisk());
+    }
+
+    [Fact]
+    public async Task RunFlusher_WithoutStateFile_ReturnsAtOnce()
+    {
+        var calls = 0;
+
+        await WatchState.Load(null).RunFlusherAsync((_, _) => { calls++; return Task.CompletedTask; }, TextWriter.Null, CancellationToken.None);
+
+        Assert.Equal(0, calls);
+    }
+
+    [Fact]
+    public async Task RunFlusher_WriteFails_WarnsAndKeepsGoing()
+    {
+        var clock = new ManualClock();
+        var folder = Path.Combine(_dir.Path, "gone");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, "watch.state");
+        var state = WatchState.Load(path, clock);
+        state.Advance("3.1");
+        state.Advance("3.2");
+        Directory.Delete(folder, recursive: true);
+        using var stop = new CancellationTokenSource();
+        var error = new StringWriter();
+        var ticks = 0;
+
+        await state.RunFlusherAsync((wait, ct) =>
+        {
+            if (++ticks == 6)
+                stop.Cancel();
+            ct.ThrowIfCancellationRequested();
+            clock.Advance(wait);
+            return Task.CompletedTask;
+        }, error, stop.Token);
+
+        Assert.StartsWith($"warning: watch: cannot write --state {path}: ", error.ToString());
+        Assert.True(state.IsDirty);
+    }
+
+    [Fact]
+    public void Save_OnExit_WritesThePendingPositionAtOnce()
+    {
+        var state = WatchState.Load(StatePath, new ManualClock());
+        state.Advance("4.1");
+        state.Advance("4.2");
+
+        state.Save();
+
+        Assert.Equal("4.2", OnDisk());
+        Assert.Equal("4.2", WatchState.Load(StatePath).Position);
+    }
+}
