@@ -22,12 +22,23 @@ public static class IngestDriver
             }
         }, cancellationToken);
 
-        foreach (var batch in batches)
+        try
         {
-            await call.RequestStream.WriteAsync(batch, cancellationToken);
+            foreach (var batch in batches)
+            {
+                await call.RequestStream.WriteAsync(batch, cancellationToken);
+            }
+
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (Exception writeFailure) when (writeFailure is RpcException or InvalidOperationException or IOException)
+        {
+            // The server ended the call while we were still writing; its status (on the response
+            // side) is the real answer, not the write's "cancelled".
+            await reading;
+            throw;
         }
 
-        await call.RequestStream.CompleteAsync();
         await reading;
         return acks;
     }
