@@ -46,17 +46,11 @@ internal static class FindingFormatter
             w.WriteString("lastTimeSplunk", finding.LastTimeSplunk);
             w.WriteNumber("version", finding.Version);
             w.WriteNumber("rowCount", finding.RowCount);
-            w.WriteStartArray("subjectNames");
-            foreach (var name in finding.SubjectNames)
-                w.WriteStringValue(name);
-            w.WriteEndArray();
+            WriteStrings(w, "subjectNames", finding.SubjectNames);
             w.WriteString("riskMessage", finding.RiskMessage);
             WriteRule(w, finding.Rule);
             WriteExport(w, finding.LastExport);
-            w.WriteStartArray("collectors");
-            foreach (var collector in finding.Collectors)
-                w.WriteStringValue(collector);
-            w.WriteEndArray();
+            WriteStrings(w, "collectors", finding.Collectors);
             w.WriteString("lastCollector", finding.LastCollector);
             w.WriteBoolean("suppressed", finding.Suppressed);
             w.WriteNumber("suppressedCount", finding.SuppressedCount);
@@ -163,6 +157,14 @@ internal static class FindingFormatter
             w.WriteString(name, text);
     }
 
+    private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var value in values)
+            w.WriteStringValue(value);
+        w.WriteEndArray();
+    }
+
     private static void WriteRule(Utf8JsonWriter w, RuleInfo? rule)
     {
         if (rule is null)
@@ -175,10 +177,7 @@ internal static class FindingFormatter
         w.WriteString("id", rule.Id);
         w.WriteString("name", rule.Name);
         w.WriteNumber("version", rule.Version);
-        w.WriteStartArray("mitreAttackIds");
-        foreach (var id in rule.MitreAttackIds)
-            w.WriteStringValue(id);
-        w.WriteEndArray();
+        WriteStrings(w, "mitreAttackIds", rule.MitreAttackIds);
         w.WriteNumber("riskScore", rule.RiskScore);
         w.WriteString("analyticStory", rule.AnalyticStory);
         w.WriteString("type", rule.Type);
