@@ -33,8 +33,11 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
     /// <summary>A position was received that the file does not hold yet.</summary>
     public bool IsDirty
     {
-        get { lock (_gate) return path is not null && _position is not null && _position != _saved; }
+        get { lock (_gate) return PendingLocked; }
     }
+
+    // Caller holds _gate.
+    private bool PendingLocked => path is not null && _position is not null && _position != _saved;
 
     /// <summary>Reads the state file; a missing or empty file means "no position yet".</summary>
     public static WatchState Load(string? path, TimeProvider? clock = null)
@@ -104,14 +107,13 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
     }
 
     private bool Due() =>
-        path is not null && _position is not null && _position != _saved
-        && (_lastSave is not { } last || _clock.GetElapsedTime(last) >= SaveInterval);
+        PendingLocked && (_lastSave is not { } last || _clock.GetElapsedTime(last) >= SaveInterval);
 
     private bool SaveLocked()
     {
-        if (path is null || _position is null || _position == _saved)
+        if (!PendingLocked)
             return false;
-        AtomicFile.Write(path, Encoding.UTF8.GetBytes(_position + "\n"));
+        AtomicFile.Write(path!, Encoding.UTF8.GetBytes(_position + "\n"));
         _saved = _position;
         _lastSave = _clock.GetTimestamp();
         return true;
