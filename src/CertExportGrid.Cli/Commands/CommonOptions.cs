@@ -207,9 +207,18 @@ internal static class CommonOptions
     public static ServerChannels? OpenChannels(string? server, TextWriter error) =>
         ParseServers(server, error) is { } urls ? new ServerChannels([.. urls.Select(u => (u.OriginalString, Open(u)))]) : null;
 
-    /// <summary>Checks the URL and opens a channel (the first, when several are given); on a bad URL writes the reason and returns null.</summary>
-    public static GrpcChannel? OpenChannel(string? server, TextWriter error) =>
-        ParseServers(server, error) is { } urls ? Open(urls[0]) : null;
+    /// <summary>
+    /// Opens the channels of <c>--server</c> and runs <paramref name="body"/> on a client per server (named by
+    /// its URL); on a bad URL writes the reason and returns <see cref="ExitCodes.Usage"/>.
+    /// </summary>
+    public static async Task<int> WithClientsAsync<T>(
+        string? server, TextWriter error, Func<GrpcChannel, T> create, Func<IReadOnlyList<(string Name, T Client)>, Task<int>> body)
+    {
+        using var channels = OpenChannels(server, error);
+        if (channels is null)
+            return ExitCodes.Usage;
+        return await body(channels.Clients(create));
+    }
 
     /// <summary>
     /// Runs <paramref name="call"/> against each server in turn until one answers: a server that cannot be

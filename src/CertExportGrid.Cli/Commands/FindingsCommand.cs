@@ -24,29 +24,28 @@ internal static class FindingsCommand
         var includeSuppressed = CommonOptions.IncludeSuppressed();
 
         var command = new Command("findings", "List the current findings, one per (dest, subject).") { format, dests, subjects, includeSuppressed };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) =>
         {
             var url = parse.GetValue(server)!;
             var error = parse.InvocationConfiguration.Error;
-            using var channels = CommonOptions.OpenChannels(url, error);
-            if (channels is null)
-                return ExitCodes.Usage;
-            var servers = channels.Clients(c => new Findings.FindingsClient(c));
-            var filter = CommonOptions.Filter(parse.GetValue(dests), parse.GetValue(subjects));
-            var selected = parse.GetValue(format)!;
-            var withSuppressed = parse.GetValue(includeSuppressed);
-            try
+            return CommonOptions.WithClientsAsync(url, error, c => new Findings.FindingsClient(c), async servers =>
             {
-                var (_, (findings, rows)) = await CommonOptions.FirstAnsweringAsync(
-                    servers, client => FetchAsync(client, filter, selected == "splunk", ct, withSuppressed), error, ct);
-                await WriteAsync(selected, findings, rows, withSuppressed, parse.InvocationConfiguration.Output);
-                return ExitCodes.Ok;
-            }
-            catch (RpcException ex) when (!ct.IsCancellationRequested)
-            {
-                await error.WriteLineAsync(CommonOptions.DescribeFailure("findings", servers.Count == 1 ? url : servers[^1].Name, ex.Status));
-                return ExitCodes.ServerFailure;
-            }
+                var filter = CommonOptions.Filter(parse.GetValue(dests), parse.GetValue(subjects));
+                var selected = parse.GetValue(format)!;
+                var withSuppressed = parse.GetValue(includeSuppressed);
+                try
+                {
+                    var (_, (findings, rows)) = await CommonOptions.FirstAnsweringAsync(
+                        servers, client => FetchAsync(client, filter, selected == "splunk", ct, withSuppressed), error, ct);
+                    await WriteAsync(selected, findings, rows, withSuppressed, parse.InvocationConfiguration.Output);
+                    return ExitCodes.Ok;
+                }
+                catch (RpcException ex) when (!ct.IsCancellationRequested)
+                {
+                    await error.WriteLineAsync(CommonOptions.DescribeFailure("findings", servers.Count == 1 ? url : servers[^1].Name, ex.Status));
+                    return ExitCodes.ServerFailure;
+                }
+            });
         });
         return command;
     }

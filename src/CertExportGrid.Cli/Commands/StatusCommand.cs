@@ -20,47 +20,45 @@ internal static class StatusCommand
             DefaultValueFactory = _ => 0,
         };
         var command = new Command("status", "Check that the server is up and ready (exit 0), or say why not (exit 3).") { wait };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) =>
         {
-            var url = parse.GetValue(server)!;
             var error = parse.InvocationConfiguration.Error;
-            using var channels = CommonOptions.OpenChannels(url, error);
-            if (channels is null)
-                return ExitCodes.Usage;
-            var servers = channels.Clients(c => new Health.HealthClient(c));
-            var deadline = DateTime.UtcNow.AddSeconds(Math.Max(0, parse.GetValue(wait)));
-            while (true)
+            return CommonOptions.WithClientsAsync(parse.GetValue(server)!, error, c => new Health.HealthClient(c), async servers =>
             {
-                // The first server that says it is serving wins; otherwise each one's reason.
-                var problems = new List<string>();
-                foreach (var (name, health) in servers)
+                var deadline = DateTime.UtcNow.AddSeconds(Math.Max(0, parse.GetValue(wait)));
+                while (true)
                 {
-                    try
+                    // The first server that says it is serving wins; otherwise each one's reason.
+                    var problems = new List<string>();
+                    foreach (var (name, health) in servers)
                     {
-                        var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: ct);
-                        if (reply.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                        try
                         {
-                            await parse.InvocationConfiguration.Output.WriteLineAsync($"{name}: serving");
-                            return ExitCodes.Ok;
+                            var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: ct);
+                            if (reply.Status == HealthCheckResponse.Types.ServingStatus.Serving)
+                            {
+                                await parse.InvocationConfiguration.Output.WriteLineAsync($"{name}: serving");
+                                return ExitCodes.Ok;
+                            }
+
+                            problems.Add($"{name}: not ready ({reply.Status})");
                         }
-
-                        problems.Add($"{name}: not ready ({reply.Status})");
+                        catch (RpcException ex) when (!ct.IsCancellationRequested)
+                        {
+                            problems.Add(CommonOptions.DescribeFailure("status", name, ex.Status));
+                        }
                     }
-                    catch (RpcException ex) when (!ct.IsCancellationRequested)
+
+                    if (DateTime.UtcNow >= deadline)
                     {
-                        problems.Add(CommonOptions.DescribeFailure("status", name, ex.Status));
+                        foreach (var problem in problems)
+                            await error.WriteLineAsync(problem);
+                        return ExitCodes.ServerFailure;
                     }
-                }
 
-                if (DateTime.UtcNow >= deadline)
-                {
-                    foreach (var problem in problems)
-                        await error.WriteLineAsync(problem);
-                    return ExitCodes.ServerFailure;
+                    await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
                 }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
-            }
+            });
         });
         return command;
     }

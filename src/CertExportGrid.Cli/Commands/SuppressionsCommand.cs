@@ -138,15 +138,13 @@ internal static class SuppressionsCommand
     };
 
     /// <summary>Opens the channels of --server and runs <paramref name="body"/> on Admin clients (exit 1 on a bad URL).</summary>
-    private static async Task<int> RunAsync(
+    private static Task<int> RunAsync(
         ParseResult parse, Option<string> server, CancellationToken ct,
         Func<IReadOnlyList<(string Name, Admin.AdminClient Client)>, TextWriter, TextWriter, Task<int>> body)
     {
         var error = parse.InvocationConfiguration.Error;
-        using var channels = CommonOptions.OpenChannels(parse.GetValue(server)!, error);
-        if (channels is null)
-            return ExitCodes.Usage;
-        return await body(channels.Clients(c => new Admin.AdminClient(c)), parse.InvocationConfiguration.Output, error);
+        return CommonOptions.WithClientsAsync(
+            parse.GetValue(server)!, error, c => new Admin.AdminClient(c), servers => body(servers, parse.InvocationConfiguration.Output, error));
     }
 
     /// <summary>Lists the rules (and <paramref name="auditLimit"/> audit entries when above 0) from the first server that answers.</summary>
