@@ -77,7 +77,7 @@ public sealed class BatchProcessor(
                     }
 
                     group.Indexes.Add(index);
-                    group.Observations.Add(ProtoEventMapper.ToObservation(accepted.Event) with { Collector = caller.Name });
+                    group.Observations.Add(ProtoEventMapper.ToObservation(accepted.Event, caller.Name));
                     break;
                 case Classification.Ignored ignored:
                     ack.Ignored++;

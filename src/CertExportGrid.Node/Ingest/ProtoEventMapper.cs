@@ -23,8 +23,9 @@ public sealed class ProtoEventMapper(EventXmlParser parser)
         }
     }
 
-    public static ExportObservation ToObservation(CertExportEvent export) => new()
+    public static ExportObservation ToObservation(CertExportEvent export, string collector) => new()
     {
+        Collector = collector,
         UserDataXml = export.UserDataXml,
         TimeTicks = export.TimeCreatedUtc.Ticks,
         ChannelCode = (byte)export.Channel,
