@@ -49,7 +49,7 @@ public sealed class CommandLineTests : IDisposable
         var (exit, _, err) = await RunAsync("replay", option, value, file);
 
         Assert.Equal(1, exit);
-        Assert.NotEmpty(err);
+        Assert.Contains(option, err); // the error names the option it refuses
     }
 
     [Theory]
