@@ -96,18 +96,6 @@ public sealed class Subscriber(long id, FindingMatcher matcher, int capacity)
         }
     }
 
-    /// <summary>True when nothing is waiting to be written.</summary>
-    public bool IsIdle
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return !_inGap && _buffer.Count == 0;
-            }
-        }
-    }
-
     private void Wake()
     {
         // Keep at most one pending permit: the reader drains everything each time it wakes.

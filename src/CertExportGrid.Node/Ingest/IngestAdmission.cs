@@ -5,8 +5,6 @@ public sealed class IngestAdmission
 {
     private int _open;
 
-    public int Open => Volatile.Read(ref _open);
-
     /// <summary>Takes a slot; false (and nothing taken) when <paramref name="limit"/> streams are already open.</summary>
     public bool TryEnter(int limit)
     {

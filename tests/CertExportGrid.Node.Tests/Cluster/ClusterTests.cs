@@ -31,7 +31,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         var watchers = new[] { first, second }.Select(channel => WatchAsync(channel, patience.Token)).ToList();
         await Task.WhenAll(watchers.Select(watcher => watcher.Ready));
 
-        var batches = Workload.Chunk(Workload.Events(Keys * 2, Keys), 400).Select((events, i) => IngestDriver.Batch($"b{i}", events));
+        var batches = Workload.Events(Keys * 2, Keys).Chunk(400).Select((events, i) => IngestDriver.Batch($"b{i}", events));
         var acks = await IngestDriver.SendAsync(first, batches);
         Assert.Equal(Keys * 2, acks.Sum(ack => (int)ack.Accepted));
 

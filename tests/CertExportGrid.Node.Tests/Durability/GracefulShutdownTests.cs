@@ -24,7 +24,7 @@ public sealed class GracefulShutdownTests
             await node.WaitUntilServingAsync(TimeSpan.FromSeconds(60));
             using var channel = GrpcChannel.ForAddress(node.Url);
             using var call = new CertExportGrid.Contracts.V1.Ingest.IngestClient(channel).StreamEvents();
-            var batches = Workload.Chunk(Workload.Events(200_000, keys: 500), 500).Select((events, i) => IngestDriver.Batch($"b{i}", events));
+            var batches = Workload.Events(200_000, keys: 500).Chunk(500).Select((events, i) => IngestDriver.Batch($"b{i}", events));
 
             var reader = Task.Run(async () =>
             {

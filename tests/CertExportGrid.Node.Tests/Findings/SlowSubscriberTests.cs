@@ -62,7 +62,7 @@ public sealed class SlowSubscriberTests(ITestOutputHelper output)
 
     private static async Task<double> IngestRateAsync(GrpcChannel channel, int firstRecordId)
     {
-        var batches = Workload.Chunk(Workload.Events(Events, Keys, firstRecordId), 500).Select((events, i) => IngestDriver.Batch($"b{i}", events)).ToList();
+        var batches = Workload.Events(Events, Keys, firstRecordId).Chunk(500).Select((events, i) => IngestDriver.Batch($"b{i}", events)).ToList();
         var clock = Stopwatch.StartNew();
         var acks = await IngestDriver.SendAsync(channel, batches);
         clock.Stop();

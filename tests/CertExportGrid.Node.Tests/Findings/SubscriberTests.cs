@@ -19,7 +19,8 @@ public sealed class SubscriberTests
 
         Assert.True(gap.IsGap);
         Assert.Equal((5L, 5L), (gap.Dropped, gap.Sequence));
-        Assert.True(subscriber.IsIdle);
+        // The gap replaced everything buffered: nothing else is waiting.
+        Assert.False(subscriber.NextAsync(CancellationToken.None).IsCompleted);
     }
 
     [Fact]

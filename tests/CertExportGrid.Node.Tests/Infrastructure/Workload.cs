@@ -24,5 +24,4 @@ public static class Workload
         }
     }
 
-    public static IEnumerable<T[]> Chunk<T>(IEnumerable<T> items, int size) => items.Chunk(size);
 }
