@@ -66,7 +66,7 @@ public sealed class PatternMatcher
         var source = kind switch
         {
             PatternKind.Exact => "^" + System.Text.RegularExpressions.Regex.Escape(pattern) + "$",
-            PatternKind.Glob => "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
+            PatternKind.Glob => GlobToRegex(pattern),
             PatternKind.Regex => pattern,
             _ => null,
         };
@@ -94,6 +94,13 @@ public sealed class PatternMatcher
             return false;
         }
     }
+
+    /// <summary>
+    /// The anchored regex source of a glob: <c>*</c> any run of characters, <c>?</c> one character,
+    /// everything else literal. Case and engine options are the caller's.
+    /// </summary>
+    public static string GlobToRegex(string glob) =>
+        "^" + System.Text.RegularExpressions.Regex.Escape(glob).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$";
 
     /// <summary>True when the value matches; a missing value never matches.</summary>
     public bool Matches(string? value)

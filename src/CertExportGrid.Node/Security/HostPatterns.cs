@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using CertExportGrid.Detection.Suppression;
 
 namespace CertExportGrid.Node.Security;
 
@@ -20,8 +21,7 @@ public sealed class HostPatterns
             Patterns.Add(pattern);
             if (pattern.Contains('*', StringComparison.Ordinal) || pattern.Contains('?', StringComparison.Ordinal))
             {
-                var source = "^" + Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$";
-                _globs.Add(new Regex(source, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking | RegexOptions.Singleline));
+                _globs.Add(new Regex(PatternMatcher.GlobToRegex(pattern), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking | RegexOptions.Singleline));
             }
             else
             {
