@@ -53,13 +53,6 @@ public sealed class KeyRotationTests
         }
     }
 
-    private static async Task EventuallyAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The security file change was not picked up within 20 s.");
-            await Task.Delay(100);
-        }
-    }
+    private static Task EventuallyAsync(Func<Task<bool>> condition) =>
+        Eventually.TrueAsync(condition, TimeSpan.FromSeconds(20), () => "the security file change was not picked up", TimeSpan.FromMilliseconds(100));
 }
