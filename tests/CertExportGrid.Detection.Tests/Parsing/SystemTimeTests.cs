@@ -7,34 +7,16 @@ public class SystemTimeTests
     private static DateTime Utc(int y, int mo, int d, int h, int mi, int s, long extraTicks = 0)
         => new DateTime(y, mo, d, h, mi, s, DateTimeKind.Utc).AddTicks(extraTicks);
 
-    [Fact]
-    public void Parse_NoFractionDigits_ReadsWholeSeconds()
+    [Theory]
+    [InlineData("2024-03-10T08:00:02Z", 8, 0, 2, 0)]                    // no fraction: whole seconds
+    [InlineData("2024-03-10T08:00:01.5Z", 8, 0, 1, 5_000_000)]          // one digit is tenths
+    [InlineData("2024-03-10T07:59:59.1234567Z", 7, 59, 59, 1_234_567)]  // seven digits keep every 100 ns
+    [InlineData("2024-03-10T08:00:00.123456789Z", 8, 0, 0, 1_234_567)]  // nine digits truncate (never round) to 100 ns
+    public void Parse_FractionDigits_ReadToThe100ns(string text, int hour, int minute, int second, long extraTicks)
     {
-        Assert.True(SystemTime.TryParse("2024-03-10T08:00:02Z", out var t));
-        Assert.Equal(Utc(2024, 3, 10, 8, 0, 2), t);
+        Assert.True(SystemTime.TryParse(text, out var t));
+        Assert.Equal(Utc(2024, 3, 10, hour, minute, second, extraTicks), t);
         Assert.Equal(DateTimeKind.Utc, t.Kind);
-    }
-
-    [Fact]
-    public void Parse_OneFractionDigit_IsTenths()
-    {
-        Assert.True(SystemTime.TryParse("2024-03-10T08:00:01.5Z", out var t));
-        Assert.Equal(Utc(2024, 3, 10, 8, 0, 1, 5_000_000), t);
-    }
-
-    [Fact]
-    public void Parse_SevenFractionDigits_KeepsEvery100ns()
-    {
-        Assert.True(SystemTime.TryParse("2024-03-10T07:59:59.1234567Z", out var t));
-        Assert.Equal(Utc(2024, 3, 10, 7, 59, 59, 1_234_567), t);
-    }
-
-    [Fact]
-    public void Parse_NineFractionDigits_TruncatesTo100ns()
-    {
-        Assert.True(SystemTime.TryParse("2024-03-10T08:00:00.123456789Z", out var t));
-        // .123456789 s truncates (never rounds) to 1,234,567 ticks
-        Assert.Equal(Utc(2024, 3, 10, 8, 0, 0, 1_234_567), t);
     }
 
     [Fact]
