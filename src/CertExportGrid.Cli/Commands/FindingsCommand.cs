@@ -42,7 +42,7 @@ internal static class FindingsCommand
                 }
                 catch (RpcException ex) when (!ct.IsCancellationRequested)
                 {
-                    await error.WriteLineAsync(CommonOptions.DescribeFailure("findings", servers.Count == 1 ? url : servers[^1].Name, ex.Status));
+                    await error.WriteLineAsync(CommonOptions.DescribeFailure("findings", ex.Data["server"] as string ?? (servers.Count == 1 ? url : servers[^1].Name), ex.Status));
                     return ExitCodes.ServerFailure;
                 }
             });
