@@ -41,7 +41,7 @@ public sealed partial class SuppressionRuleCache(IServiceProvider services, ILog
     {
         lock (_gate)
         {
-            _checkedAt = _checkedAt == long.MinValue ? long.MinValue : _checkedAt - Stopwatch.Frequency * 3600;
+            _checkedAt = long.MinValue; // as before the first read: the next GetAsync refreshes
         }
     }
 
