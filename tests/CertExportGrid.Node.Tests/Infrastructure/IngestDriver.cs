@@ -43,6 +43,14 @@ public static class IngestDriver
         return acks;
     }
 
+    /// <summary>Sends one batch on an open stream and returns its acknowledgement.</summary>
+    public static async Task<BatchAck> RoundTripAsync(AsyncDuplexStreamingCall<EventBatch, BatchAck> call, string id, IEnumerable<EventXml> events)
+    {
+        await call.RequestStream.WriteAsync(Batch(id, events.Select(e => e.Render())));
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None), "the stream ended before the ack");
+        return call.ResponseStream.Current;
+    }
+
     public static EventBatch Batch(string id, IEnumerable<byte[]> utf8Events)
     {
         var batch = new EventBatch { BatchId = id };

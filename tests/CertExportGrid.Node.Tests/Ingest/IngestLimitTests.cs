@@ -19,21 +19,21 @@ public sealed class IngestLimitTests() : NodeTestBase(new Dictionary<string, str
         using var first = client.StreamEvents();
         using var second = client.StreamEvents();
         // A stream is admitted once its first batch is acknowledged.
-        Assert.Equal(1u, (await RoundTripAsync(first, "a", new EventXml { RecordId = 1 })).Accepted);
-        Assert.Equal(1u, (await RoundTripAsync(second, "b", new EventXml { RecordId = 2 })).Accepted);
+        Assert.Equal(1u, (await IngestDriver.RoundTripAsync(first, "a", [new EventXml { RecordId = 1 }])).Accepted);
+        Assert.Equal(1u, (await IngestDriver.RoundTripAsync(second, "b", [new EventXml { RecordId = 2 }])).Accepted);
 
         using var third = client.StreamEvents();
-        var refused = await Assert.ThrowsAsync<RpcException>(() => RoundTripAsync(third, "c", new EventXml { RecordId = 3 }));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => IngestDriver.RoundTripAsync(third, "c", [new EventXml { RecordId = 3 }]));
 
         Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
         Assert.Contains("MaxConcurrentStreams", refused.Status.Detail, StringComparison.Ordinal);
         Assert.Equal("1000", refused.Trailers.GetValue("retry-after-ms"));
-        Assert.Equal(1u, (await RoundTripAsync(first, "a2", new EventXml { RecordId = 4 })).Accepted);
+        Assert.Equal(1u, (await IngestDriver.RoundTripAsync(first, "a2", [new EventXml { RecordId = 4 }])).Accepted);
 
         await first.RequestStream.CompleteAsync();
         Assert.False(await first.ResponseStream.MoveNext(CancellationToken.None));
         using var fourth = client.StreamEvents();
-        Assert.Equal(1u, (await RoundTripAsync(fourth, "d", new EventXml { RecordId = 5 })).Accepted);
+        Assert.Equal(1u, (await IngestDriver.RoundTripAsync(fourth, "d", [new EventXml { RecordId = 5 }])).Accepted);
     }
 
     [Fact]
@@ -46,12 +46,5 @@ public sealed class IngestLimitTests() : NodeTestBase(new Dictionary<string, str
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
         var small = await IngestDriver.SendAsync(Channel, [IngestDriver.Batch("small", [new EventXml { RecordId = 99 }.Render()])]);
         Assert.Equal(1u, small[0].Accepted);
-    }
-
-    private static async Task<BatchAck> RoundTripAsync(AsyncDuplexStreamingCall<EventBatch, BatchAck> call, string id, EventXml xml)
-    {
-        await call.RequestStream.WriteAsync(IngestDriver.Batch(id, [xml.Render()]));
-        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
-        return call.ResponseStream.Current;
     }
 }

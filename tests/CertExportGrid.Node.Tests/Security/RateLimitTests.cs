@@ -19,7 +19,7 @@ public sealed class RateLimitTests
         using var channel = factory.CreateChannel();
         using var call = new IngestClient(channel).StreamEvents();
 
-        var ack = await RoundTripAsync(call, "a", Enumerable.Range(1, 8).Select(i => new EventXml { RecordId = i }));
+        var ack = await IngestDriver.RoundTripAsync(call, "a", Enumerable.Range(1, 8).Select(i => new EventXml { RecordId = i }));
 
         Assert.Equal(5u, ack.Accepted);
         Assert.Equal([5u, 6u, 7u], ack.Rejected.Select(r => r.Index));
@@ -33,7 +33,7 @@ public sealed class RateLimitTests
 
         // The budget refills (2 events/s): the same stream takes the retried event.
         await Task.Delay(600);
-        var retried = await RoundTripAsync(call, "b", [new EventXml { RecordId = 6 }]);
+        var retried = await IngestDriver.RoundTripAsync(call, "b", [new EventXml { RecordId = 6 }]);
         Assert.Equal(1u, retried.Accepted);
         await call.RequestStream.CompleteAsync();
     }
@@ -76,12 +76,5 @@ public sealed class RateLimitTests
         Assert.All(ack.Rejected, r => Assert.Equal((RejectReason.RateLimited, true), (r.Reason, r.Retryable)));
         var findings = await IngestDriver.ListAllAsync(channel);
         Assert.Equal([("COLD-01", 2ul), ("HOT-01", 3ul)], findings.Select(f => (f.Dest, f.Count)));
-    }
-
-    private static async Task<BatchAck> RoundTripAsync(AsyncDuplexStreamingCall<EventBatch, BatchAck> call, string id, IEnumerable<EventXml> events)
-    {
-        await call.RequestStream.WriteAsync(IngestDriver.Batch(id, events.Select(e => e.Render())));
-        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
-        return call.ResponseStream.Current;
     }
 }
