@@ -20,6 +20,9 @@ public sealed partial class SuppressionRuleCache(IServiceProvider services, ILog
     private long _checkedAt = long.MinValue;
     private Task<SuppressionSet>? _refreshing;
 
+    // Bumped by Invalidate: a refresh that started before an invalidation must not mark the copy fresh.
+    private long _generation;
+
     /// <summary>The rules in force, refreshed when the copy is older than <see cref="MaxAge"/>.</summary>
     public ValueTask<SuppressionSet> GetAsync()
     {
@@ -42,15 +45,18 @@ public sealed partial class SuppressionRuleCache(IServiceProvider services, ILog
         lock (_gate)
         {
             _checkedAt = long.MinValue; // as before the first read: the next GetAsync refreshes
+            _generation++;
         }
     }
 
     private async Task<SuppressionSet> RefreshAsync()
     {
         SuppressionSet known;
+        long generation;
         lock (_gate)
         {
             known = _current;
+            generation = _generation;
         }
 
         try
@@ -61,7 +67,8 @@ public sealed partial class SuppressionRuleCache(IServiceProvider services, ILog
             lock (_gate)
             {
                 _current = next;
-                _checkedAt = Stopwatch.GetTimestamp();
+                // Read before a later invalidation: keep it, but let the next read check again.
+                _checkedAt = generation == _generation ? Stopwatch.GetTimestamp() : long.MinValue;
                 _refreshing = null;
             }
 
