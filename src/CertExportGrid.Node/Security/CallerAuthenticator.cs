@@ -114,7 +114,13 @@ public sealed class CallerAuthenticator : IDisposable
         if (header.Length > 0)
         {
             key = header.Trim();
-            return key.Length > 0;
+            if (key.Length == 0)
+            {
+                malformed = "the x-api-key header is empty";
+                return false;
+            }
+
+            return true;
         }
 
         var authorization = headers.Authorization.ToString();

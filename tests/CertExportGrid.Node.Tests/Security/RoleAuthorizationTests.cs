@@ -97,6 +97,16 @@ public sealed class RoleAuthorizationTests(RoleNodeFixture node) : IClassFixture
     }
 
     [Fact]
+    public async Task BlankApiKeyHeader_RefusedAsEmpty_NotTreatedAsNoCredentials()
+    {
+        using var channel = GrpcChannel.ForAddress(node.Factory.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = node.Factory.Server.CreateHandler() });
+        var error = await Assert.ThrowsAsync<RpcException>(() => new FindingsClient(channel)
+            .ListFindingsAsync(new ListFindingsRequest(), new Metadata { { "x-api-key", "   " } }).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+        Assert.Contains("x-api-key header is empty", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Denials_AreCountedByStatus()
     {
         var counted = new Dictionary<string, long>();
