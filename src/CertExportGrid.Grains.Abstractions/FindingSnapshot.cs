@@ -81,9 +81,14 @@ public sealed record RuleReference
     [Id(6)] public required string Type { get; init; }
 }
 
-/// <summary>What one Apply call did.</summary>
+/// <summary>
+/// What one Apply call did. <paramref name="DuplicatePositions"/> lists, in ascending order, the
+/// positions in the call's observations that were duplicates (null when there were none), so a
+/// gateway that merged several batches into one call can tell each batch its own duplicates.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("certexportgrid.ApplyResult")]
 public readonly record struct ApplyResult(
     [property: Id(0)] int Applied,
     [property: Id(1)] int Duplicates,
-    [property: Id(2)] long Version);
+    [property: Id(2)] long Version,
+    [property: Id(3)] int[]? DuplicatePositions = null);

@@ -47,9 +47,15 @@ public sealed partial class ExportFindingGrain(
         var current = state.State;
         var rules = await suppressions.GetAsync();
         var applied = 0;
-        foreach (var observation in observations)
+        List<int>? duplicatePositions = null;
+        for (var position = 0; position < observations.Length; position++)
         {
-            if (_dedup!.TryAdd(FindingAggregator.IdentityOf(observation)))
+            var observation = observations[position];
+            if (!_dedup!.TryAdd(FindingAggregator.IdentityOf(observation)))
+            {
+                (duplicatePositions ??= []).Add(position);
+            }
+            else
             {
                 FindingAggregator.Add(current, observation);
                 FindingAggregator.AddProvenance(current, observation.Collector, options.Value.MaxCollectors);
@@ -66,7 +72,7 @@ public sealed partial class ExportFindingGrain(
         var duplicates = observations.Length - applied;
         if (applied == 0)
         {
-            return new ApplyResult(0, duplicates, current.Version);
+            return new ApplyResult(0, duplicates, current.Version, duplicatePositions?.ToArray());
         }
 
         current.Version++;
@@ -103,7 +109,7 @@ public sealed partial class ExportFindingGrain(
 
         var snapshot = FindingSnapshots.From(current, rule, includeRows: false, IsSuppressed(rules));
         await GrainFactory.GetGrain<IFindingsPublisherGrain>(0).Publish(snapshot);
-        return new ApplyResult(applied, duplicates, current.Version);
+        return new ApplyResult(applied, duplicates, current.Version, duplicatePositions?.ToArray());
     }
 
     public async Task<FindingSnapshot?> GetFinding(bool includeRows)

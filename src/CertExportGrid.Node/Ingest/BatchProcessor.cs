@@ -10,10 +10,11 @@ namespace CertExportGrid.Node.Ingest;
 
 /// <summary>
 /// Applies one batch: classify every event, group the accepted ones by (dest, subject), make one
-/// grain call per key, and build the acknowledgement only after every call has persisted.
+/// grain call per key (merged with other batches' calls for that key when one is already in flight,
+/// see <see cref="GrainCallCoalescer"/>), and build the acknowledgement only after every call has persisted.
 /// </summary>
 public sealed class BatchProcessor(
-    IGrainFactory grains,
+    GrainCallCoalescer coalescer,
     ProtoEventMapper mapper,
     NodeMetrics metrics,
     SecurityMetrics securityMetrics,
@@ -159,7 +160,7 @@ public sealed class BatchProcessor(
     {
         try
         {
-            group.Result = await grains.GetGrain<IExportFindingGrain>(key).Apply([.. group.Observations]);
+            group.Result = await coalescer.ApplyAsync(key, [.. group.Observations]);
         }
         catch (Exception exception)
         {

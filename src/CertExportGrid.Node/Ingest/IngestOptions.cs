@@ -19,6 +19,13 @@ public sealed class IngestOptions
     public int MaxInFlightBatchesPerStream { get; set; } = 4;
 
     /// <summary>
+    /// Most events in one grain call when the gateway merges concurrent batches' groups for the same
+    /// (dest, subject) (default 4,096). A single batch's group is never split, whatever its size.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxEventsPerGrainCall { get; set; } = 4_096;
+
+    /// <summary>
     /// Ingest streams open at once on this gateway (default 256). One more is refused with
     /// UNAVAILABLE and a retry-after-ms trailer.
     /// </summary>
