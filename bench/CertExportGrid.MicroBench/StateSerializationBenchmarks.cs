@@ -9,7 +9,8 @@ namespace CertExportGrid.MicroBench;
 /// <summary>
 /// What one grain write serializes for a hot key with a full 4,096-identity de-duplication window:
 /// the window as the list older versions stored (FindingState.RecentIdentities) against the compact
-/// blob (DedupWindow.Encode + FindingState.EncodedDedupWindow). The SQLite group commit is measured
+/// chunks (DedupWindow.EncodeChunks + FindingState.DedupChunks: only the open chunk is encoded per
+/// write, the sealed ones are copied as they are). The SQLite group commit is measured
 /// by the whole-path bench; this is the CPU and bytes the grain hands to it.
 /// </summary>
 public class StateSerializationBenchmarks
@@ -30,7 +31,7 @@ public class StateSerializationBenchmarks
             .BuildServiceProvider()
             .GetRequiredService<Serializer>();
 
-        _window = new DedupWindow(encoded: null, legacy: null, Window);
+        _window = new DedupWindow(chunks: null, legacy: null, Window);
         var start = 638_770_000_000_000_000L;
         var random = new Random(42);
         var record = 1_000_000L;
@@ -46,19 +47,19 @@ public class StateSerializationBenchmarks
         _listState = NewState();
         _listState.RecentIdentities = [.. _window.Identities()];
         _encodedState = NewState();
-        _encodedState.EncodedDedupWindow = _window.Encode();
+        _encodedState.DedupChunks = _window.EncodeChunks();
         _listBytes = _serializer.SerializeToArray(_listState);
         _encodedBytes = _serializer.SerializeToArray(_encodedState);
-        Console.WriteLine($"// state bytes: list window {_listBytes.Length:N0}, encoded window {_encodedBytes.Length:N0} (blob {_encodedState.EncodedDedupWindow.Length:N0})");
+        Console.WriteLine($"// state bytes: list window {_listBytes.Length:N0}, encoded window {_encodedBytes.Length:N0} ({_encodedState.DedupChunks.Count} chunks, {_encodedState.DedupChunks.Sum(chunk => chunk.Length):N0} B)");
     }
 
     [Benchmark(Baseline = true, Description = "write: serialize state, window as list")]
     public byte[] SerializeList() => _serializer.SerializeToArray(_listState);
 
-    [Benchmark(Description = "write: encode window + serialize state")]
+    [Benchmark(Description = "write: encode open chunk + serialize state")]
     public byte[] SerializeEncoded()
     {
-        _encodedState.EncodedDedupWindow = _window.Encode();
+        _encodedState.DedupChunks = _window.EncodeChunks();
         return _serializer.SerializeToArray(_encodedState);
     }
 
@@ -66,14 +67,14 @@ public class StateSerializationBenchmarks
     public int ActivateList()
     {
         var state = _serializer.Deserialize<FindingState>(_listBytes)!;
-        return new DedupWindow(state.EncodedDedupWindow, state.RecentIdentities, Window).Count;
+        return new DedupWindow(chunks: null, state.RecentIdentities, Window).Count;
     }
 
-    [Benchmark(Description = "activate: deserialize state, window from blob")]
+    [Benchmark(Description = "activate: deserialize state, window from chunks")]
     public int ActivateEncoded()
     {
         var state = _serializer.Deserialize<FindingState>(_encodedBytes)!;
-        return new DedupWindow(state.EncodedDedupWindow, state.RecentIdentities, Window).Count;
+        return new DedupWindow(state.DedupChunks, state.RecentIdentities, Window).Count;
     }
 
     private static FindingState NewState()

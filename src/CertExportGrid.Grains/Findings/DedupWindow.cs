@@ -8,34 +8,57 @@ namespace CertExportGrid.Grains.Findings;
 /// evicted would count again, so the capacity is the documented de-duplication window.
 /// </summary>
 /// <remarks>
-/// Held in memory as a ring plus a set; persisted as a compact blob (<see cref="Encode"/>): one format
-/// byte, the count, then per identity (oldest first) the channel code and the zigzag varint deltas
-/// of record id and time ticks from the previous identity. A full 4,096-identity window of real
-/// events is a few bytes per identity instead of the serializer's generic per-field encoding of a
-/// list of structs, which every grain write used to carry.
+/// Held in memory as a ring plus a set. Persisted as a list of chunks (<see cref="EncodeChunks"/>),
+/// each one self-contained: a format byte, the count, then per identity (oldest first) the channel
+/// code and the zigzag varint deltas of record id and time ticks from the previous identity, a few
+/// bytes each. A chunk is sealed once it holds <c>min(256, capacity)</c> identities and is never
+/// encoded again, so a write encodes only the identities added since the last seal and copies the
+/// sealed bytes; the oldest chunk is dropped once every identity in it has been evicted. The chunks
+/// may therefore hold somewhat more than the window; loading replays them in order through the
+/// same ring, which keeps exactly the last <c>capacity</c>, as before the restart.
 /// </remarks>
 internal sealed class DedupWindow
 {
     private const byte FormatV1 = 1;
+    private const int MaxChunk = 256;
 
     private readonly HashSet<EventIdentity> _set;
     private readonly int _capacity;
+    private readonly int _chunkSize;
     private EventIdentity[] _ring;
     private int _head; // index of the oldest identity
     private int _count;
 
-    /// <param name="encoded">The blob written by <see cref="Encode"/> (null or empty: nothing remembered).</param>
-    /// <param name="legacy">Identities persisted by older versions as a list, oldest first; read when there is no blob.</param>
+    private Queue<Chunk>? _sealed;
+    private int _sealedIdentities;
+    private int _open; // newest identities not in a sealed chunk yet
+
+    /// <param name="chunks">The chunks written by <see cref="EncodeChunks"/>, oldest first (a single
+    /// blob of the earlier one-blob format is one chunk); null or empty: nothing remembered.</param>
+    /// <param name="legacy">Identities persisted by older versions as a list, oldest first; read when there are no chunks.</param>
     /// <param name="capacity">How many distinct identities to remember.</param>
-    public DedupWindow(byte[]? encoded, IReadOnlyList<EventIdentity>? legacy, int capacity)
+    public DedupWindow(IReadOnlyList<byte[]>? chunks, IReadOnlyList<EventIdentity>? legacy, int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _capacity = capacity;
+        _chunkSize = Math.Min(MaxChunk, capacity);
         _ring = new EventIdentity[Math.Min(capacity, 16)];
         _set = [];
-        if (encoded is { Length: > 0 })
+        if (chunks is { Count: > 0 })
         {
-            Decode(encoded);
+            foreach (var chunk in chunks)
+            {
+                var count = Decode(chunk);
+                if (count > 0)
+                {
+                    // Kept as they are: loading never re-encodes what is already sealed.
+                    (_sealed ??= new Queue<Chunk>()).Enqueue(new Chunk(chunk, count));
+                    _sealedIdentities += count;
+                }
+            }
+
+            _open = 0;
+            Trim();
         }
         else if (legacy is not null)
         {
@@ -49,8 +72,134 @@ internal sealed class DedupWindow
     /// <summary>Identities currently remembered.</summary>
     public int Count => _count;
 
+    /// <summary>Identities in the persisted form (sealed chunks plus the open ones): at least <see cref="Count"/>.</summary>
+    public int PersistedCount => _sealedIdentities + _open;
+
     /// <summary>Adds the identity; false when it was already counted.</summary>
     public bool TryAdd(EventIdentity identity)
+    {
+        if (!TryAddToRing(identity))
+        {
+            return false;
+        }
+
+        if (++_open == _chunkSize)
+        {
+            (_sealed ??= new Queue<Chunk>()).Enqueue(new Chunk(EncodeNewest(_open), _open));
+            _sealedIdentities += _open;
+            _open = 0;
+        }
+
+        Trim();
+        return true;
+    }
+
+    /// <summary>The remembered identities, oldest first.</summary>
+    public IEnumerable<EventIdentity> Identities()
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            yield return _ring[(_head + i) % _ring.Length];
+        }
+    }
+
+    /// <summary>
+    /// The persisted form: the sealed chunks as they are, then the identities added since the last
+    /// seal, encoded now (fewer than one chunk).
+    /// </summary>
+    public List<byte[]> EncodeChunks()
+    {
+        var chunks = new List<byte[]>((_sealed?.Count ?? 0) + 1);
+        if (_sealed is not null)
+        {
+            foreach (var chunk in _sealed)
+            {
+                chunks.Add(chunk.Blob);
+            }
+        }
+
+        if (_open > 0)
+        {
+            chunks.Add(EncodeNewest(_open));
+        }
+
+        return chunks;
+    }
+
+    /// <summary>Drops the oldest sealed chunk while the rest still cover every remembered identity.</summary>
+    private void Trim()
+    {
+        while (_sealed is { Count: > 0 } && _sealedIdentities - _sealed.Peek().Count + _open >= _count)
+        {
+            _sealedIdentities -= _sealed.Dequeue().Count;
+        }
+    }
+
+    /// <summary>Encodes the newest <paramref name="count"/> identities, oldest of them first.</summary>
+    private byte[] EncodeNewest(int count)
+    {
+        // Worst case per identity: channel byte + two 10-byte varints.
+        var buffer = ArrayPool<byte>.Shared.Rent(1 + 5 + (count * 21));
+        try
+        {
+            var at = 0;
+            buffer[at++] = FormatV1;
+            at += WriteVarint(buffer.AsSpan(at), (uint)count);
+            long previousRecord = 0, previousTicks = 0;
+            for (var i = _count - count; i < _count; i++)
+            {
+                var identity = _ring[(_head + i) % _ring.Length];
+                buffer[at++] = identity.ChannelCode;
+                at += WriteVarint(buffer.AsSpan(at), ZigZag(identity.RecordId - previousRecord));
+                at += WriteVarint(buffer.AsSpan(at), ZigZag(identity.TimeTicks - previousTicks));
+                previousRecord = identity.RecordId;
+                previousTicks = identity.TimeTicks;
+            }
+
+            return buffer.AsSpan(0, at).ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Replays one chunk through the ring; returns how many identities it holds.</summary>
+    private int Decode(ReadOnlySpan<byte> data)
+    {
+        if (data.Length == 0 || data[0] != FormatV1)
+        {
+            throw new InvalidDataException($"Unknown de-duplication window format {(data.Length == 0 ? "(empty chunk)" : data[0])}.");
+        }
+
+        var at = 1;
+        var count = (int)ReadVarint(data, ref at);
+        if (count > _ring.Length && _ring.Length < _capacity)
+        {
+            GrowTo(Math.Min(_capacity, Math.Max(count, _ring.Length * 2)));
+        }
+
+        long record = 0, ticks = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var channel = data[at++];
+            record += UnZigZag(ReadVarint(data, ref at));
+            ticks += UnZigZag(ReadVarint(data, ref at));
+            // A repeat is possible only if the capacity grew since the write (the identity was
+            // evicted then and legitimately counted again); remembering it once is right.
+            TryAddToRing(new EventIdentity(channel, record, ticks));
+        }
+
+        if (at != data.Length)
+        {
+            throw new InvalidDataException("The de-duplication window has trailing bytes.");
+        }
+
+        return count;
+    }
+
+    /// <summary>Remembers the identity, evicting the oldest when full; false when already remembered.</summary>
+    private bool TryAddToRing(EventIdentity identity)
     {
         if (!_set.Add(identity))
         {
@@ -76,77 +225,11 @@ internal sealed class DedupWindow
         return true;
     }
 
-    /// <summary>The remembered identities, oldest first.</summary>
-    public IEnumerable<EventIdentity> Identities()
+    private void Grow() => GrowTo(Math.Min(_capacity, _ring.Length * 2));
+
+    private void GrowTo(int length)
     {
-        for (var i = 0; i < _count; i++)
-        {
-            yield return _ring[(_head + i) % _ring.Length];
-        }
-    }
-
-    /// <summary>The compact persisted form of the window (see the remarks of the type).</summary>
-    public byte[] Encode()
-    {
-        // Worst case per identity: channel byte + two 10-byte varints.
-        var buffer = ArrayPool<byte>.Shared.Rent(1 + 5 + (_count * 21));
-        try
-        {
-            var at = 0;
-            buffer[at++] = FormatV1;
-            at += WriteVarint(buffer.AsSpan(at), (uint)_count);
-            long previousRecord = 0, previousTicks = 0;
-            for (var i = 0; i < _count; i++)
-            {
-                var identity = _ring[(_head + i) % _ring.Length];
-                buffer[at++] = identity.ChannelCode;
-                at += WriteVarint(buffer.AsSpan(at), ZigZag(identity.RecordId - previousRecord));
-                at += WriteVarint(buffer.AsSpan(at), ZigZag(identity.TimeTicks - previousTicks));
-                previousRecord = identity.RecordId;
-                previousTicks = identity.TimeTicks;
-            }
-
-            return buffer.AsSpan(0, at).ToArray();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private void Decode(ReadOnlySpan<byte> data)
-    {
-        if (data[0] != FormatV1)
-        {
-            throw new InvalidDataException($"Unknown de-duplication window format {data[0]}.");
-        }
-
-        var at = 1;
-        var count = (int)ReadVarint(data, ref at);
-        if (count > _ring.Length)
-        {
-            _ring = new EventIdentity[Math.Min(count, _capacity)];
-            _set.EnsureCapacity(_ring.Length + 1);
-        }
-
-        long record = 0, ticks = 0;
-        for (var i = 0; i < count; i++)
-        {
-            var channel = data[at++];
-            record += UnZigZag(ReadVarint(data, ref at));
-            ticks += UnZigZag(ReadVarint(data, ref at));
-            TryAdd(new EventIdentity(channel, record, ticks));
-        }
-
-        if (at != data.Length)
-        {
-            throw new InvalidDataException("The de-duplication window has trailing bytes.");
-        }
-    }
-
-    private void Grow()
-    {
-        var grown = new EventIdentity[Math.Min(_capacity, _ring.Length * 2)];
+        var grown = new EventIdentity[length];
         for (var i = 0; i < _count; i++)
         {
             grown[i] = _ring[(_head + i) % _ring.Length];
@@ -155,6 +238,8 @@ internal sealed class DedupWindow
         _ring = grown;
         _head = 0;
     }
+
+    private sealed record Chunk(byte[] Blob, int Count);
 
     private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
 

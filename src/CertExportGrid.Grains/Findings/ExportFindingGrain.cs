@@ -36,9 +36,13 @@ public sealed partial class ExportFindingGrain(
             state.State.Subject = key.Subject;
         }
 
-        // Older versions stored the window as a list; it is read once and written back encoded.
-        _dedup = new DedupWindow(state.State.EncodedDedupWindow, state.State.RecentIdentities, options.Value.DedupWindow);
-        state.State.EncodedDedupWindow = null;
+        // Older versions stored the window as a list or as one blob; either is read once and
+        // written back as chunks.
+        var stored = state.State;
+        var chunks = stored.DedupChunks is { Count: > 0 } ? stored.DedupChunks : stored.EncodedDedupWindow is { } blob ? [blob] : null;
+        _dedup = new DedupWindow(chunks, stored.RecentIdentities, options.Value.DedupWindow);
+        stored.DedupChunks = null;
+        stored.EncodedDedupWindow = null;
         return Task.CompletedTask;
     }
 
@@ -87,7 +91,7 @@ public sealed partial class ExportFindingGrain(
                 current.Indexed = true;
             }
 
-            current.EncodedDedupWindow = _dedup!.Encode();
+            current.DedupChunks = _dedup!.EncodeChunks();
             if (current.RecentIdentities.Count > 0)
             {
                 current.RecentIdentities = [];
@@ -95,8 +99,8 @@ public sealed partial class ExportFindingGrain(
 
             await state.WriteStateAsync();
 
-            // Only writes need the blob; an idle activation should not hold it.
-            current.EncodedDedupWindow = null;
+            // Only writes need the list; the sealed chunks stay referenced by the window itself.
+            current.DedupChunks = null;
         }
         catch (Exception exception)
         {

@@ -37,10 +37,16 @@ public sealed class FindingState
     [Id(13)] public long SuppressedCount { get; set; }
 
     /// <summary>
-    /// The de-duplication window in its compact encoding (<see cref="DedupWindow.Encode"/>), bounded,
-    /// oldest first. Set just before each write; the live window is the grain's <see cref="DedupWindow"/>.
+    /// The de-duplication window as one blob, as the previous version wrote it (it is one chunk of
+    /// <see cref="DedupChunks"/>). Read once on activation; new writes leave it null.
     /// </summary>
     [Id(14)] public byte[]? EncodedDedupWindow { get; set; }
+
+    /// <summary>
+    /// The de-duplication window as compact chunks, oldest first (<see cref="DedupWindow.EncodeChunks"/>).
+    /// Set just before each write and dropped after it; the live window is the grain's <see cref="DedupWindow"/>.
+    /// </summary>
+    [Id(15)] public List<byte[]>? DedupChunks { get; set; }
 }
 
 /// <summary>count, min(_time), max(_time) of one Splunk row.</summary>
