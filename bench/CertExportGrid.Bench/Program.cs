@@ -70,6 +70,14 @@ double p99 = double.NaN;
 if (options.Runs("latency"))
 {
     await using var node = await NodeProcess.StartAsync(options.NodeDll, options.NodeSettings);
+
+    // The same warm-up as the throughput runs (JIT, connections, storage file), on other keys;
+    // the latency keys are still new, so their first contact is inside the measurement.
+    using (var warmChannel = IngestLoad.OpenChannel(node.Url))
+    {
+        await IngestLoad.RunAsync(warmChannel, warmup, options.Streams, options.Window);
+    }
+
     var latency = await LatencyRun.RunAsync(node.Url, new EventGenerator("lat"), options.LatencyRate, options.LatencyDuration, options.HotKeys);
     p99 = latency.P99;
     report.Latency(options.LatencyRate, latency);
