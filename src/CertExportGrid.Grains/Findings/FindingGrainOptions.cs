@@ -13,6 +13,12 @@ public sealed class FindingGrainOptions
     /// <summary>Timeout of the call that publishes a finding update (default 5 s).</summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Keys per stored page of a finding index shard (default 512). A new key rewrites only its
+    /// page, so registration costs O(page) whatever the number of keys.
+    /// </summary>
+    public int IndexPageSize { get; set; } = 512;
+
     /// <summary>Distinct collector identities remembered per finding for provenance (default 8).</summary>
     public int MaxCollectors { get; set; } = 8;
 }

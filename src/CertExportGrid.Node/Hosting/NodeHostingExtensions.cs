@@ -49,7 +49,9 @@ public static class NodeHostingExtensions
         builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<SubscriberOptions>().BindConfiguration(SubscriberOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<FindingGrainOptions>().BindConfiguration($"{NodeOptions.Section}:Grains")
-            .Validate(options => options.DedupWindow >= 1, "CertExportGrid:Grains:DedupWindow must be at least 1.").ValidateOnStart();
+            .Validate(options => options.DedupWindow >= 1, "CertExportGrid:Grains:DedupWindow must be at least 1.")
+            .Validate(options => options.IndexPageSize is >= 1 and <= 100_000, "CertExportGrid:Grains:IndexPageSize must be between 1 and 100000.")
+            .ValidateOnStart();
 
         var rule = string.IsNullOrWhiteSpace(node.RuleFile) ? DetectionRuleLoader.LoadDefault() : DetectionRuleLoader.LoadFile(node.RuleFile);
         builder.Services.AddSingleton(rule);
