@@ -17,8 +17,9 @@ public sealed class FindingsService(
     private const int DefaultPageSize = 1_000;
     private const int MaxPageSize = 10_000;
 
-    public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<SubscribeResponse> responseStream, ServerCallContext context)
+    public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<SubscribeResponse> grpcStream, ServerCallContext context)
     {
+        var responseStream = new BufferedFindingsWriter(grpcStream, context);
         // A subscription ends when the client leaves or the server starts stopping, so shutdown
         // never waits on open streams; the client sees UNAVAILABLE and reconnects elsewhere.
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
@@ -52,6 +53,12 @@ public sealed class FindingsService(
 
             while (!cancellationToken.IsCancellationRequested)
             {
+                // Flush only when about to wait: a burst of queued updates shares one socket write.
+                if (!subscriber.HasPending)
+                {
+                    await responseStream.FlushAsync(cancellationToken);
+                }
+
                 var item = await subscriber.NextAsync(cancellationToken);
                 if (item.IsGap)
                 {

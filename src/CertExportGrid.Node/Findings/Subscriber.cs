@@ -28,6 +28,18 @@ public sealed class Subscriber(long id, FindingMatcher matcher, int capacity)
 
     public FindingMatcher Matcher { get; } = matcher;
 
+    /// <summary>True when <see cref="NextAsync"/> would return at once (an update or a gap is waiting).</summary>
+    public bool HasPending
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inGap || _buffer.Count > 0;
+            }
+        }
+    }
+
     /// <summary>Queues missed updates ahead of live ones (on resume).</summary>
     public void Preload(IEnumerable<(long Sequence, FindingSnapshot Update)> backlog)
     {
