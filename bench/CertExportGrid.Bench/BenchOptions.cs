@@ -21,6 +21,9 @@ public sealed class BenchOptions
 
     public int BatchSize { get; private set; } = 1_000;
 
+    /// <summary>Runs of each full-path scenario (--repeat N); the median run is reported, with the spread.</summary>
+    public int Repeat { get; private set; } = 1;
+
     public int Streams { get; private set; } = 4;
 
     public int Window { get; private set; } = 4;
@@ -68,6 +71,7 @@ public sealed class BenchOptions
                 case "--hot-keys": options.HotKeys = Int(); break;
                 case "--noise-percent": options.NoisePercent = Int(); break;
                 case "--batch": options.BatchSize = Int(); break;
+                case "--repeat": options.Repeat = Math.Max(1, Int()); break;
                 case "--streams": options.Streams = Int(); break;
                 case "--window": options.Window = Int(); break;
                 case "--rate": options.LatencyRate = Int(); break;

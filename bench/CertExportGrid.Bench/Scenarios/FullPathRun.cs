@@ -42,3 +42,9 @@ public static class FullPathRun
         return new FullPathResult(load, subscriber.Updates, subscriber.Gaps, serverCpu, clientCpu);
     }
 }
+
+/// <summary>Runs of one scenario; <see cref="Median"/> is the run with the median events/s.</summary>
+public sealed record RepeatedResult(IReadOnlyList<FullPathResult> Runs)
+{
+    public FullPathResult Median { get; } = Runs.OrderBy(run => run.Load.EventsPerSecond).ElementAt(Runs.Count / 2);
+}
