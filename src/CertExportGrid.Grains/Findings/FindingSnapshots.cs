@@ -33,7 +33,13 @@ internal static class FindingSnapshots
 
 internal static class RuleReferences
 {
-    public static RuleReference From(DetectionRule rule) => new()
+    // The rule is one immutable object for the life of the silo and the reference is immutable
+    // too, so every snapshot shares one instead of copying the rule's metadata per update.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<DetectionRule, RuleReference> s_cache = [];
+
+    public static RuleReference From(DetectionRule rule) => s_cache.GetValue(rule, Create);
+
+    private static RuleReference Create(DetectionRule rule) => new()
     {
         Id = rule.Id,
         Name = rule.Name,
