@@ -79,7 +79,7 @@ public static class ExportEventClassifier
             UserDataXml: winEvent.UserDataXml,
             TimeCreatedUtc: EventTime(winEvent),
             Channel: channel,
-            ChannelText: winEvent.Channel!,
+            ChannelText: SharedChannelText(winEvent.Channel!),
             RecordId: recordId,
             ProcessName: winEvent.ProcessName,
             AccountName: winEvent.AccountName,
@@ -87,6 +87,14 @@ public static class ExportEventClassifier
             Thumbprint: winEvent.Thumbprint,
             UserSid: winEvent.UserSid));
     }
+
+    // The channel as recorded, but one shared instance when it is spelled exactly as Windows writes
+    // it: every finding keeps the text of its last export, so a million findings would otherwise
+    // hold a million copies of the same 72 characters.
+    private static string SharedChannelText(string recorded) =>
+        string.Equals(recorded, SystemChannel, StringComparison.Ordinal) ? SystemChannel
+        : string.Equals(recorded, UserChannel, StringComparison.Ordinal) ? UserChannel
+        : recorded;
 
     private static Classification.Rejected? ResolveTime(WinEvent winEvent)
     {

@@ -42,7 +42,8 @@ internal sealed class DedupWindow
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _capacity = capacity;
         _chunkSize = Math.Min(MaxChunk, capacity);
-        _ring = new EventIdentity[Math.Min(capacity, 16)];
+        // Most keys see a handful of exports: start small, grow by doubling.
+        _ring = new EventIdentity[Math.Min(capacity, 2)];
         _set = [];
         if (chunks is { Count: > 0 })
         {

@@ -43,6 +43,7 @@ public sealed partial class ExportFindingGrain(
         _dedup = new DedupWindow(chunks, stored.RecentIdentities, options.Value.DedupWindow);
         stored.DedupChunks = null;
         stored.EncodedDedupWindow = null;
+        stored.RecentIdentities = null;
         return Task.CompletedTask;
     }
 
@@ -92,10 +93,7 @@ public sealed partial class ExportFindingGrain(
             }
 
             current.DedupChunks = _dedup!.EncodeChunks();
-            if (current.RecentIdentities.Count > 0)
-            {
-                current.RecentIdentities = [];
-            }
+            current.RecentIdentities = null;
 
             await state.WriteStateAsync();
 

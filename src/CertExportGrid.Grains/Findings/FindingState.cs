@@ -22,7 +22,7 @@ public sealed class FindingState
     /// Identities of recently counted events as older versions stored them, oldest first. Read once
     /// on activation; new writes leave it empty and use <see cref="EncodedDedupWindow"/>.
     /// </summary>
-    [Id(9)] public List<EventIdentity> RecentIdentities { get; set; } = [];
+    [Id(9)] public List<EventIdentity>? RecentIdentities { get; set; }
 
     /// <summary>True once the key is recorded in its index shard.</summary>
     [Id(10)] public bool Indexed { get; set; }
