@@ -21,7 +21,7 @@ public class AggregationBenchmarks
     public void Setup()
     {
         _state = new FindingState { Dest = "SRV-WEB01.corp.example.test", Subject = "CN=portal" };
-        _dedup = new DedupWindow(chunks: null, legacy: null, 4_096);
+        _dedup = new DedupWindow(sealedChunks: null, openChunks: null, legacy: null, 4_096);
         for (var i = 0; i < 4_096; i++)
         {
             Apply(Observation(i));

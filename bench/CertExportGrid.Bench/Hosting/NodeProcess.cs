@@ -77,6 +77,32 @@ public sealed class NodeProcess : IAsyncDisposable
         return _process.TotalProcessorTime;
     }
 
+    /// <summary>
+    /// Bytes the server process has caused to be written to the storage layer so far (write_bytes of
+    /// /proc/PID/io: what reaches the disk, not socket traffic); null where /proc is not available.
+    /// </summary>
+    public long? StorageBytesWritten()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{_process.Id}/io"))
+            {
+                if (line.StartsWith("write_bytes:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line.AsSpan("write_bytes:".Length).Trim(), CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return null;
+    }
+
     /// <summary>Resident set size of the server process, in bytes.</summary>
     public long ResidentBytes()
     {

@@ -7,10 +7,13 @@ using CertExportGrid.Contracts.V1;
 namespace CertExportGrid.Bench.Scenarios;
 
 /// <summary>One full-path run and where the CPU went.</summary>
-public sealed record FullPathResult(LoadResult Load, long SubscriberUpdates, long SubscriberGaps, TimeSpan ServerCpu, TimeSpan ClientCpu)
+public sealed record FullPathResult(LoadResult Load, long SubscriberUpdates, long SubscriberGaps, TimeSpan ServerCpu, TimeSpan ClientCpu, long? StorageBytes)
 {
     /// <summary>Server CPU per 1,000 events, in milliseconds.</summary>
     public double ServerCpuMsPerKEvents => ServerCpu.TotalMilliseconds / (Load.Events / 1_000.0);
+
+    /// <summary>Bytes written to storage per 1,000 events (the durable path's write amplification), when known.</summary>
+    public double? StorageKBPerKEvents => StorageBytes / 1_024.0 / (Load.Events / 1_000.0);
 }
 
 /// <summary>
@@ -30,16 +33,18 @@ public static class FullPathRun
         await IngestLoad.RunAsync(channel, warmup, options.Streams, options.Window);
 
         var serverCpu = node.CpuTime();
+        var written = node.StorageBytesWritten();
         using var self = Process.GetCurrentProcess();
         var clientCpu = self.TotalProcessorTime;
         var load = await IngestLoad.RunAsync(channel, batches, options.Streams, options.Window);
         serverCpu = node.CpuTime() - serverCpu;
+        written = node.StorageBytesWritten() - written;
         self.Refresh();
         clientCpu = self.TotalProcessorTime - clientCpu;
 
         // Updates are fanned out after the ack; give the last ones a moment to arrive.
         await Task.Delay(500);
-        return new FullPathResult(load, subscriber.Updates, subscriber.Gaps, serverCpu, clientCpu);
+        return new FullPathResult(load, subscriber.Updates, subscriber.Gaps, serverCpu, clientCpu, written);
     }
 }
 

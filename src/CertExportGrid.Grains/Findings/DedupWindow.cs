@@ -8,14 +8,15 @@ namespace CertExportGrid.Grains.Findings;
 /// evicted would count again, so the capacity is the documented de-duplication window.
 /// </summary>
 /// <remarks>
-/// Held in memory as a ring plus a set. Persisted as a list of chunks (<see cref="EncodeChunks"/>),
-/// each one self-contained: a format byte, the count, then per identity (oldest first) the channel
-/// code and the zigzag varint deltas of record id and time ticks from the previous identity, a few
-/// bytes each. A chunk is sealed once it holds <c>min(256, capacity)</c> identities and is never
-/// encoded again, so a write encodes only the identities added since the last seal and copies the
-/// sealed bytes; the oldest chunk is dropped once every identity in it has been evicted. The chunks
-/// may therefore hold somewhat more than the window; loading replays them in order through the
-/// same ring, which keeps exactly the last <c>capacity</c>, as before the restart.
+/// Held in memory as a ring plus a set. Persisted in chunks, each one self-contained: a format
+/// byte, the count, then per identity (oldest first) the channel code and the zigzag varint deltas
+/// of record id and time ticks from the previous identity, a few bytes each. A chunk is sealed once
+/// it holds <c>min(256, capacity)</c> identities; sealed chunks are stored once, as records of their
+/// own (<see cref="DedupChunkStore"/>), and only the identities added since the last seal travel
+/// with every write of the finding (<see cref="EncodeOpen"/>). The oldest chunk is dropped once
+/// every identity in it has been evicted, so the chunks hold at most about one chunk more than the
+/// window; loading replays them in order through the same ring, which keeps exactly the last
+/// <c>capacity</c>, as before the restart.
 /// </remarks>
 internal sealed class DedupWindow
 {
@@ -29,15 +30,18 @@ internal sealed class DedupWindow
     private int _head; // index of the oldest identity
     private int _count;
 
-    private Queue<Chunk>? _sealed;
+    private Queue<DedupChunk>? _sealed;
+    private List<DedupChunk>? _trimmed; // dropped since the last TakeTrimmed
     private int _sealedIdentities;
     private int _open; // newest identities not in a sealed chunk yet
 
-    /// <param name="chunks">The chunks written by <see cref="EncodeChunks"/>, oldest first (a single
-    /// blob of the earlier one-blob format is one chunk); null or empty: nothing remembered.</param>
-    /// <param name="legacy">Identities persisted by older versions as a list, oldest first; read when there are no chunks.</param>
+    /// <param name="sealedChunks">Sealed chunks, oldest first (as stored by <see cref="DedupChunkStore"/>).</param>
+    /// <param name="openChunks">Identities stored with the finding itself, oldest first, all newer than
+    /// the sealed chunks: the open chunk (or, from earlier versions, the whole window as one or more
+    /// blobs). They are replayed as new identities and sealed again as they fill.</param>
+    /// <param name="legacy">Identities persisted by older versions as a list, oldest first.</param>
     /// <param name="capacity">How many distinct identities to remember.</param>
-    public DedupWindow(IReadOnlyList<byte[]>? chunks, IReadOnlyList<EventIdentity>? legacy, int capacity)
+    public DedupWindow(IReadOnlyList<DedupChunk>? sealedChunks, IReadOnlyList<byte[]>? openChunks, IReadOnlyList<EventIdentity>? legacy, int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _capacity = capacity;
@@ -45,28 +49,23 @@ internal sealed class DedupWindow
         // Most keys see a handful of exports: start small, grow by doubling.
         _ring = new EventIdentity[Math.Min(capacity, 2)];
         _set = [];
-        if (chunks is { Count: > 0 })
+        foreach (var chunk in sealedChunks ?? [])
         {
-            foreach (var chunk in chunks)
-            {
-                var count = Decode(chunk);
-                if (count > 0)
-                {
-                    // Kept as they are: loading never re-encodes what is already sealed.
-                    (_sealed ??= new Queue<Chunk>()).Enqueue(new Chunk(chunk, count));
-                    _sealedIdentities += count;
-                }
-            }
-
-            _open = 0;
-            Trim();
+            // Kept as they are: loading never re-encodes what is already sealed.
+            Decode(chunk.Blob, TryAddToRing);
+            (_sealed ??= new Queue<DedupChunk>()).Enqueue(chunk);
+            _sealedIdentities += chunk.Count;
         }
-        else if (legacy is not null)
+
+        Trim();
+        foreach (var blob in openChunks ?? [])
         {
-            foreach (var identity in legacy)
-            {
-                TryAdd(identity);
-            }
+            Decode(blob, identity => TryAdd(identity));
+        }
+
+        foreach (var identity in legacy ?? [])
+        {
+            TryAdd(identity);
         }
     }
 
@@ -86,7 +85,7 @@ internal sealed class DedupWindow
 
         if (++_open == _chunkSize)
         {
-            (_sealed ??= new Queue<Chunk>()).Enqueue(new Chunk(EncodeNewest(_open), _open));
+            (_sealed ??= new Queue<DedupChunk>()).Enqueue(new DedupChunk(EncodeNewest(_open), _open));
             _sealedIdentities += _open;
             _open = 0;
         }
@@ -104,27 +103,18 @@ internal sealed class DedupWindow
         }
     }
 
-    /// <summary>
-    /// The persisted form: the sealed chunks as they are, then the identities added since the last
-    /// seal, encoded now (fewer than one chunk).
-    /// </summary>
-    public List<byte[]> EncodeChunks()
+    /// <summary>The sealed chunks still needed, oldest first (some may not be stored yet: no record name).</summary>
+    public IEnumerable<DedupChunk> Sealed => _sealed ?? Enumerable.Empty<DedupChunk>();
+
+    /// <summary>The identities added since the last seal, encoded now (fewer than one chunk); null when none.</summary>
+    public byte[]? EncodeOpen() => _open > 0 ? EncodeNewest(_open) : null;
+
+    /// <summary>Sealed chunks dropped since the last call (all their identities were evicted).</summary>
+    public List<DedupChunk> TakeTrimmed()
     {
-        var chunks = new List<byte[]>((_sealed?.Count ?? 0) + 1);
-        if (_sealed is not null)
-        {
-            foreach (var chunk in _sealed)
-            {
-                chunks.Add(chunk.Blob);
-            }
-        }
-
-        if (_open > 0)
-        {
-            chunks.Add(EncodeNewest(_open));
-        }
-
-        return chunks;
+        var trimmed = _trimmed ?? [];
+        _trimmed = null;
+        return trimmed;
     }
 
     /// <summary>Drops the oldest sealed chunk while the rest still cover every remembered identity.</summary>
@@ -132,7 +122,12 @@ internal sealed class DedupWindow
     {
         while (_sealed is { Count: > 0 } && _sealedIdentities - _sealed.Peek().Count + _open >= _count)
         {
-            _sealedIdentities -= _sealed.Dequeue().Count;
+            var dropped = _sealed.Dequeue();
+            _sealedIdentities -= dropped.Count;
+            if (dropped.RecordName is not null)
+            {
+                (_trimmed ??= []).Add(dropped);
+            }
         }
     }
 
@@ -165,8 +160,8 @@ internal sealed class DedupWindow
         }
     }
 
-    /// <summary>Replays one chunk through the ring; returns how many identities it holds.</summary>
-    private int Decode(ReadOnlySpan<byte> data)
+    /// <summary>Decodes one chunk, handing each identity to <paramref name="add"/> in order; returns how many it holds.</summary>
+    private int Decode(ReadOnlySpan<byte> data, Func<EventIdentity, bool> add)
     {
         if (data.Length == 0 || data[0] != FormatV1)
         {
@@ -186,9 +181,10 @@ internal sealed class DedupWindow
             var channel = data[at++];
             record += UnZigZag(ReadVarint(data, ref at));
             ticks += UnZigZag(ReadVarint(data, ref at));
+
             // A repeat is possible only if the capacity grew since the write (the identity was
             // evicted then and legitimately counted again); remembering it once is right.
-            TryAddToRing(new EventIdentity(channel, record, ticks));
+            add(new EventIdentity(channel, record, ticks));
         }
 
         if (at != data.Length)
@@ -197,6 +193,19 @@ internal sealed class DedupWindow
         }
 
         return count;
+    }
+
+    /// <summary>A stored sealed chunk, as read back from its record.</summary>
+    public static DedupChunk StoredChunk(byte[] blob, string recordName, string? etag)
+    {
+        if (blob.Length == 0 || blob[0] != FormatV1)
+        {
+            throw new InvalidDataException($"De-duplication chunk record '{recordName}' has an unknown format.");
+        }
+
+        var at = 1;
+        var count = (int)ReadVarint(blob, ref at);
+        return new DedupChunk(blob, count) { RecordName = recordName, ETag = etag };
     }
 
     /// <summary>Remembers the identity, evicting the oldest when full; false when already remembered.</summary>
@@ -240,7 +249,6 @@ internal sealed class DedupWindow
         _head = 0;
     }
 
-    private sealed record Chunk(byte[] Blob, int Count);
 
     private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
 
@@ -274,4 +282,19 @@ internal sealed class DedupWindow
 
         throw new InvalidDataException("A varint in the de-duplication window is too long.");
     }
+}
+
+/// <summary>
+/// One sealed chunk of a de-duplication window: its encoded identities, and once stored, the name
+/// and ETag of its record (<see cref="DedupChunkStore"/>).
+/// </summary>
+internal sealed class DedupChunk(byte[] blob, int count)
+{
+    public byte[] Blob { get; } = blob;
+
+    public int Count { get; } = count;
+
+    public string? RecordName { get; set; }
+
+    public string? ETag { get; set; }
 }

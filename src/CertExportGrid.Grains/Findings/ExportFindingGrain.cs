@@ -5,6 +5,8 @@ using CertExportGrid.Grains.Suppression;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
+using Orleans.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CertExportGrid.Grains.Findings;
 
@@ -21,9 +23,10 @@ public sealed partial class ExportFindingGrain(
     ILogger<ExportFindingGrain> logger) : Grain, IExportFindingGrain
 {
     private DedupWindow? _dedup;
+    private DedupChunkStore? _chunks;
     private RowSuppression? _rowSuppression;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (!state.RecordExists)
         {
@@ -36,15 +39,17 @@ public sealed partial class ExportFindingGrain(
             state.State.Subject = key.Subject;
         }
 
-        // Older versions stored the window as a list or as one blob; either is read once and
-        // written back as chunks.
+        // Sealed chunks are records of their own; the rest travels in the state. Older versions
+        // stored the window as a list or as one blob; either is read once and written back as chunks.
         var stored = state.State;
-        var chunks = stored.DedupChunks is { Count: > 0 } ? stored.DedupChunks : stored.EncodedDedupWindow is { } blob ? [blob] : null;
-        _dedup = new DedupWindow(chunks, stored.RecentIdentities, options.Value.DedupWindow);
+        _chunks = new DedupChunkStore(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Findings), this.GetGrainId(), logger);
+        var sealedChunks = await _chunks.ReadAsync(stored.DedupChunkRecords);
+        var open = stored.DedupChunks is { Count: > 0 } ? stored.DedupChunks : stored.EncodedDedupWindow is { } blob ? [blob] : null;
+        _dedup = new DedupWindow(sealedChunks, open, stored.RecentIdentities, options.Value.DedupWindow);
         stored.DedupChunks = null;
         stored.EncodedDedupWindow = null;
         stored.RecentIdentities = null;
-        return Task.CompletedTask;
+        stored.DedupChunkRecords = null;
     }
 
     public async Task<ApplyResult> Apply(ExportObservation[] observations)
@@ -92,13 +97,18 @@ public sealed partial class ExportFindingGrain(
                 current.Indexed = true;
             }
 
-            current.DedupChunks = _dedup!.EncodeChunks();
-            current.RecentIdentities = null;
+            // Sealed chunks first, then the state naming them; a chunk is deleted only once a
+            // durable state no longer names it (DedupChunkStore explains why that order is safe).
+            await _chunks!.StoreNewAsync(_dedup!.Sealed);
+            current.DedupChunkRecords = [.. _dedup.Sealed.Select(chunk => chunk.RecordName!)];
+            current.DedupChunks = _dedup.EncodeOpen() is { } open ? [open] : null;
 
             await state.WriteStateAsync();
 
-            // Only writes need the list; the sealed chunks stay referenced by the window itself.
+            // Only writes need these; the window itself keeps what it needs.
             current.DedupChunks = null;
+            current.DedupChunkRecords = null;
+            await _chunks.DeleteAsync(_dedup.TakeTrimmed());
         }
         catch (Exception exception)
         {

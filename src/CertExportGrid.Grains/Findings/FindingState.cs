@@ -43,10 +43,18 @@ public sealed class FindingState
     [Id(14)] public byte[]? EncodedDedupWindow { get; set; }
 
     /// <summary>
-    /// The de-duplication window as compact chunks, oldest first (<see cref="DedupWindow.EncodeChunks"/>).
-    /// Set just before each write and dropped after it; the live window is the grain's <see cref="DedupWindow"/>.
+    /// The de-duplication identities not in a stored sealed chunk, oldest first: the open chunk
+    /// (<see cref="DedupWindow.EncodeOpen"/>). Set just before each write and dropped after it; the
+    /// live window is the grain's <see cref="DedupWindow"/>. (A version of this session stored every
+    /// chunk here; those load too.)
     /// </summary>
     [Id(15)] public List<byte[]>? DedupChunks { get; set; }
+
+    /// <summary>
+    /// Record names of the stored sealed chunks of the de-duplication window, oldest first
+    /// (<see cref="DedupChunkStore"/>). All of them are older than <see cref="DedupChunks"/>.
+    /// </summary>
+    [Id(16)] public List<string>? DedupChunkRecords { get; set; }
 }
 
 /// <summary>count, min(_time), max(_time) of one Splunk row.</summary>

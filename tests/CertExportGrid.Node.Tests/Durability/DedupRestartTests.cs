@@ -1,4 +1,5 @@
 using CertExportGrid.Node.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
 
 namespace CertExportGrid.Node.Tests.Durability;
 
@@ -33,5 +34,49 @@ public sealed class DedupRestartTests
             Assert.Equal((1u, 0u), (oldest[0].Accepted, oldest[0].Duplicates));
             Assert.Equal(5ul, Assert.Single(await IngestDriver.ListAllAsync(channel)).Count);
         }
+    }
+
+    [Fact]
+    public async Task SealedChunksAreRecordsOfTheirOwn_AndEvictedOnesAreDeleted()
+    {
+        using var temp = new TempDirectory();
+        var settings = new Dictionary<string, string?>
+        {
+            ["CertExportGrid:Storage"] = "Sqlite",
+            ["CertExportGrid:DataDirectory"] = temp.Combine("data"),
+            ["CertExportGrid:Grains:DedupWindow"] = "3", // chunks of 3
+        };
+
+        // 20 events of one key in 20 batches: 6 chunks sealed over time, all but the last one or
+        // two evicted again.
+        await using (var node = new NodeFactory(settings))
+        {
+            using var channel = node.CreateChannel();
+            for (var record = 1; record <= 20; record++)
+            {
+                var e = new EventXml { Computer = "WKS-CHUNKS", RecordId = record, SystemTime = $"2024-06-05T10:00:{record:D2}Z" }.Render();
+                await IngestDriver.SendAsync(channel, [IngestDriver.Batch($"b{record}", [e])]);
+            }
+        }
+
+        Assert.InRange(CountRows(temp.Combine("data", "certexportgrid.db"), "dedup-%"), 1, 2);
+
+        // And what they hold is the window: the last three are duplicates after a restart.
+        await using var restarted = new NodeFactory(settings);
+        using var again = restarted.CreateChannel();
+        var lastThree = Enumerable.Range(18, 3).Select(record => new EventXml { Computer = "WKS-CHUNKS", RecordId = record, SystemTime = $"2024-06-05T10:00:{record:D2}Z" }.Render());
+        var ack = await IngestDriver.SendAsync(again, [IngestDriver.Batch("resend", lastThree)]);
+        Assert.Equal((3u, 3u), (ack[0].Accepted, ack[0].Duplicates));
+        Assert.Equal(20ul, Assert.Single(await IngestDriver.ListAllAsync(again)).Count);
+    }
+
+    private static long CountRows(string database, string statePattern)
+    {
+        using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM grain_state WHERE state_name LIKE $p";
+        command.Parameters.AddWithValue("$p", statePattern);
+        return (long)command.ExecuteScalar()!;
     }
 }

@@ -20,6 +20,14 @@ public sealed class DeliveryGuaranteeTests(ReplayCleanRunFixture clean, ITestOut
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The killed server runs with a de-duplication window of 8 (chunks of 8), so with 25 events per
+    /// key its windows seal, store and drop chunk records throughout the replay and the kill lands
+    /// among them. Re-sent events are the collector's unacknowledged batches (at most 1,000 events
+    /// over 2,000 keys), well inside 8 per key, so exactly-once still holds.
+    /// </summary>
+    private static readonly string[] SmallWindow = ["--CertExportGrid:Grains:DedupWindow=8"];
+
     [Fact]
     public async Task ServerKilledDuringReplay_RestartedCollectorFinishes_FindingsEqualCleanRun()
     {
@@ -28,7 +36,7 @@ public sealed class DeliveryGuaranteeTests(ReplayCleanRunFixture clean, ITestOut
         var (httpPort, siloPort, gatewayPort) = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
         var clock = Stopwatch.StartNew();
 
-        await using var first = NodeProcess.Start(data, httpPort, siloPort, gatewayPort);
+        await using var first = NodeProcess.Start(data, httpPort, siloPort, gatewayPort, SmallWindow);
         await first.WaitUntilServingAsync(StartTimeout);
 
         // Generous reconnect budget: up to 200 attempts, at most 500 ms apart, outlasts any restart here.
@@ -55,7 +63,7 @@ public sealed class DeliveryGuaranteeTests(ReplayCleanRunFixture clean, ITestOut
         await cli.WaitForStdErrAsync(e => e.Contains("reconnecting in", StringComparison.Ordinal) && e.Contains("(attempt 3 of 200)", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the CLI did not retry against the dead server");
         Assert.False(cli.HasExited, $"the CLI gave up while the server was down:\n{cli.StdOut}\n{cli.StdErr}");
 
-        await using var second = NodeProcess.Start(data, httpPort, siloPort, gatewayPort);
+        await using var second = NodeProcess.Start(data, httpPort, siloPort, gatewayPort, SmallWindow);
         await second.WaitUntilServingAsync(StartTimeout);
         var exit = await cli.WaitForExitAsync(TimeSpan.FromSeconds(120));
         Assert.True(exit == 0, $"replay exit {exit}\n{cli.StdOut}\n{cli.StdErr}\nserver:\n{second.Output}");

@@ -6,9 +6,9 @@ using Orleans.Serialization;
 namespace CertExportGrid.Node.Tests.Ingest;
 
 /// <summary>
-/// The de-duplication window persists as compact chunks (FindingState.DedupChunks), sealed chunks
-/// are never re-encoded, and state written by older versions (the window as a list, or as one
-/// blob) still loads.
+/// The de-duplication window persists as compact chunks: sealed ones are stored once and never
+/// re-encoded, only the open one travels with each write; state written by older versions (the
+/// window as a list, or as one blob) still loads.
 /// </summary>
 public sealed class DedupWindowEncodingTests
 {
@@ -24,13 +24,13 @@ public sealed class DedupWindowEncodingTests
             new(1, 5_000_123, 638_500_000_123_456_789),
             new(1, 5_000_124, 638_500_000_113_456_789), // time going backwards
         ];
-        var window = new DedupWindow(chunks: null, legacy: null, capacity: 16);
+        var window = new DedupWindow(sealedChunks: null, openChunks: null, legacy: null, capacity: 16);
         foreach (var identity in identities)
         {
             Assert.True(window.TryAdd(identity));
         }
 
-        var decoded = new DedupWindow(window.EncodeChunks(), legacy: null, capacity: 16);
+        var decoded = Reload(window, capacity: 16);
 
         Assert.Equal(identities, decoded.Identities());
         Assert.All(identities, identity => Assert.False(decoded.TryAdd(identity)));
@@ -39,14 +39,14 @@ public sealed class DedupWindowEncodingTests
     [Fact]
     public void Window_HoldsExactlyTheLastNDistinct_AcrossEncoding()
     {
-        var window = new DedupWindow(chunks: null, legacy: null, capacity: 100);
+        var window = new DedupWindow(sealedChunks: null, openChunks: null, legacy: null, capacity: 100);
         for (var i = 0; i < 1_000; i++)
         {
             window.TryAdd(Identity(i));
             window.TryAdd(Identity(i)); // duplicates never take a place
         }
 
-        var decoded = new DedupWindow(window.EncodeChunks(), legacy: null, capacity: 100);
+        var decoded = Reload(window, capacity: 100);
 
         Assert.Equal(100, decoded.Count);
         Assert.Equal(Enumerable.Range(900, 100).Select(Identity), decoded.Identities());
@@ -57,13 +57,13 @@ public sealed class DedupWindowEncodingTests
     [Fact]
     public void Decode_WithSmallerCapacity_KeepsTheNewest()
     {
-        var window = new DedupWindow(chunks: null, legacy: null, capacity: 10);
+        var window = new DedupWindow(sealedChunks: null, openChunks: null, legacy: null, capacity: 10);
         for (var i = 0; i < 10; i++)
         {
             window.TryAdd(Identity(i));
         }
 
-        var smaller = new DedupWindow(window.EncodeChunks(), legacy: null, capacity: 3);
+        var smaller = Reload(window, capacity: 3);
 
         Assert.Equal([Identity(7), Identity(8), Identity(9)], smaller.Identities());
     }
@@ -71,8 +71,8 @@ public sealed class DedupWindowEncodingTests
     [Fact]
     public void EmptyWindow_RoundTrips()
     {
-        var empty = new DedupWindow(chunks: null, legacy: null, capacity: 4);
-        Assert.Equal(0, new DedupWindow(empty.EncodeChunks(), legacy: null, capacity: 4).Count);
+        var empty = new DedupWindow(sealedChunks: null, openChunks: null, legacy: null, capacity: 4);
+        Assert.Equal(0, Reload(empty, capacity: 4).Count);
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public sealed class DedupWindowEncodingTests
         var old = new FindingState { Dest = "WKS-1", Subject = "CN=a", Count = 3, RecentIdentities = [Identity(1), Identity(2), Identity(3)] };
 
         var loaded = serializer.Deserialize<FindingState>(serializer.SerializeToArray(old))!;
-        var window = new DedupWindow(loaded.DedupChunks, loaded.RecentIdentities, capacity: 2);
+        var window = new DedupWindow(sealedChunks: null, loaded.DedupChunks, loaded.RecentIdentities, capacity: 2);
 
         Assert.Null(loaded.DedupChunks);
         Assert.Equal([Identity(2), Identity(3)], window.Identities());
@@ -95,38 +95,54 @@ public sealed class DedupWindowEncodingTests
     [Fact]
     public void UnknownFormat_IsRefused()
     {
-        Assert.Throws<InvalidDataException>(() => new DedupWindow([[99, 0]], legacy: null, capacity: 4));
+        Assert.Throws<InvalidDataException>(() => new DedupWindow(sealedChunks: null, [[99, 0]], legacy: null, capacity: 4));
     }
 
     [Fact]
-    public void SealedChunks_AreNotReencoded_AndTheOldestIsDroppedOnceEvicted()
+    public void SealedChunks_AreNotReencoded_OnlyTheOpenOneIs_AndEvictedOnesAreReportedOnce()
     {
         // capacity 1,000: chunks of 256.
-        var window = new DedupWindow(chunks: null, legacy: null, capacity: 1_000);
+        var window = new DedupWindow(sealedChunks: null, openChunks: null, legacy: null, capacity: 1_000);
         for (var i = 0; i < 600; i++)
         {
             window.TryAdd(Identity(i));
         }
 
-        var first = window.EncodeChunks();
-        Assert.Equal(3, first.Count); // 256 + 256 sealed, 88 open
-        for (var i = 600; i < 700; i++)
+        var first = window.Sealed.ToList();
+        Assert.Equal(2, first.Count); // 256 + 256 sealed, 88 open
+        Assert.Equal(88, OpenCount(window));
+        foreach (var chunk in first)
         {
-            window.TryAdd(Identity(i));
+            chunk.RecordName = $"stored-{chunk.Count}"; // as DedupChunkStore does once stored
         }
 
-        var second = window.EncodeChunks();
-        Assert.Same(first[0], second[0]);
-        Assert.Same(first[1], second[1]);
-
-        for (var i = 700; i < 5_000; i++)
+        for (var i = 600; i < 5_000; i++)
         {
             window.TryAdd(Identity(i));
             Assert.InRange(window.PersistedCount, window.Count, window.Count + 256);
+            Assert.InRange(OpenCount(window), 0, 255);
         }
 
-        var reloaded = new DedupWindow(window.EncodeChunks(), legacy: null, capacity: 1_000);
-        Assert.Equal(Enumerable.Range(4_000, 1_000).Select(Identity), reloaded.Identities());
+        // The two stored chunks were evicted long ago: reported once, with their records.
+        Assert.Equal(first, window.TakeTrimmed());
+        Assert.Empty(window.TakeTrimmed());
+        Assert.Equal(Enumerable.Range(4_000, 1_000).Select(Identity), Reload(window, capacity: 1_000).Identities());
+    }
+
+    [Fact]
+    public void ReloadedSealedChunks_KeepTheirBlobs()
+    {
+        var window = new DedupWindow(sealedChunks: null, openChunks: null, legacy: null, capacity: 10);
+        for (var i = 0; i < 25; i++)
+        {
+            window.TryAdd(Identity(i));
+        }
+
+        var stored = window.Sealed.Select((chunk, n) => DedupWindow.StoredChunk(chunk.Blob, $"r{n}", "1")).ToList();
+        var reloaded = new DedupWindow(stored, [window.EncodeOpen()!], legacy: null, capacity: 10);
+
+        Assert.Equal(window.Identities(), reloaded.Identities());
+        Assert.Equal(stored.Select(chunk => chunk.Blob), reloaded.Sealed.Select(chunk => chunk.Blob));
     }
 
     [Fact]
@@ -135,7 +151,7 @@ public sealed class DedupWindowEncodingTests
         // The previous version's whole-window blob has the chunk format: format 1, count 2, then
         // channel, zigzag record delta, zigzag ticks delta per identity.
         byte[] blob = [1, 2, 1, 2, 4, 1, 2, 2];
-        var window = new DedupWindow([blob], legacy: null, capacity: 8);
+        var window = new DedupWindow(sealedChunks: null, [blob], legacy: null, capacity: 8);
 
         Assert.Equal([new EventIdentity(1, 1, 2), new EventIdentity(1, 2, 3)], window.Identities());
         Assert.False(window.TryAdd(new EventIdentity(1, 2, 3)));
@@ -144,16 +160,22 @@ public sealed class DedupWindowEncodingTests
     [Fact]
     public void CapacityGrownSinceTheWrite_ARecountedIdentityIsRememberedOnce()
     {
-        var small = new DedupWindow(chunks: null, legacy: null, capacity: 2);
+        var small = new DedupWindow(sealedChunks: null, openChunks: null, legacy: null, capacity: 2);
         small.TryAdd(Identity(1));
         small.TryAdd(Identity(2));
         small.TryAdd(Identity(3)); // evicts 1
         Assert.True(small.TryAdd(Identity(1))); // counted again, legitimately
 
-        var larger = new DedupWindow(small.EncodeChunks(), legacy: null, capacity: 10);
+        var larger = Reload(small, capacity: 10);
 
         Assert.Equal([Identity(3), Identity(1)], larger.Identities());
     }
+
+    /// <summary>What a restart sees: the sealed chunks from their records, the open one from the state.</summary>
+    private static DedupWindow Reload(DedupWindow window, int capacity) =>
+        new(window.Sealed.ToList(), window.EncodeOpen() is { } open ? [open] : null, legacy: null, capacity);
+
+    private static int OpenCount(DedupWindow window) => window.PersistedCount - window.Sealed.Sum(chunk => chunk.Count);
 
     private static EventIdentity Identity(int i) => new((byte)(i % 3), 10_000 + (i * 7), 638_500_000_000_000_000 + (i * 12_345_678L));
 }
