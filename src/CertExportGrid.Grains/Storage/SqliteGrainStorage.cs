@@ -40,21 +40,62 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IDisposable
         }
 
         var writeConnection = Open(options);
-        Execute(writeConnection, """
-            PRAGMA journal_mode = WAL;
-            CREATE TABLE IF NOT EXISTS grain_state (
-                state_name TEXT NOT NULL,
-                grain_id   TEXT NOT NULL,
-                version    INTEGER NOT NULL,
-                data       BLOB NOT NULL,
-                PRIMARY KEY (state_name, grain_id)
-            ) WITHOUT ROWID;
-            """);
+        Execute(writeConnection, "PRAGMA journal_mode = WAL;");
+        CreateOrMigrateTable(writeConnection);
         _readConnection = Open(options);
         _read = Prepare(_readConnection, "SELECT version, data FROM grain_state WHERE state_name = $s AND grain_id = $g", withData: false);
         PrepareWriteCommands(writeConnection);
         _writer = Task.Run(() => WriteLoopAsync(writeConnection));
         LogOpened(_logger, _name, Path.GetFullPath(options.DatabasePath));
+    }
+
+    // A rowid table: rows of a few KB are stored in the table's own pages, appended in write order,
+    // with the (state, grain) key in a small separate index. The first layout was WITHOUT ROWID,
+    // where such rows spill into overflow pages at random places in the tree: about twice the bytes
+    // written per new key (docs/benchmarks.md). Files in that layout are converted once, in one
+    // transaction, when they are opened.
+    private const string TableDefinition = """
+        (
+            row_id     INTEGER PRIMARY KEY,
+            state_name TEXT NOT NULL,
+            grain_id   TEXT NOT NULL,
+            version    INTEGER NOT NULL,
+            data       BLOB NOT NULL,
+            UNIQUE (state_name, grain_id)
+        )
+        """;
+
+    private void CreateOrMigrateTable(SqliteConnection connection)
+    {
+        using var probe = connection.CreateCommand();
+        probe.CommandText = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'grain_state'";
+        var existing = probe.ExecuteScalar() as string;
+        if (existing is null)
+        {
+            Execute(connection, $"CREATE TABLE grain_state {TableDefinition};");
+            return;
+        }
+
+        if (!existing.Contains("WITHOUT ROWID", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        using var transaction = connection.BeginTransaction();
+        using var migrate = connection.CreateCommand();
+        migrate.Transaction = transaction;
+        migrate.CommandText = $"""
+            CREATE TABLE grain_state_rowid {TableDefinition};
+            INSERT INTO grain_state_rowid (state_name, grain_id, version, data)
+                SELECT state_name, grain_id, version, data FROM grain_state ORDER BY state_name, grain_id;
+            DROP TABLE grain_state;
+            ALTER TABLE grain_state_rowid RENAME TO grain_state;
+            """;
+        migrate.ExecuteNonQuery();
+        transaction.Commit();
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM grain_state";
+        LogMigrated(_logger, _name, (long)count.ExecuteScalar()!);
     }
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -264,6 +305,9 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IDisposable
 
     [LoggerMessage(EventId = 2301, Level = LogLevel.Information, Message = "Grain storage {Name} uses SQLite database {Path}")]
     private static partial void LogOpened(ILogger logger, string name, string path);
+
+    [LoggerMessage(EventId = 2303, Level = LogLevel.Information, Message = "Grain storage {Name}: converted the table to the rowid layout ({Rows} rows kept)")]
+    private static partial void LogMigrated(ILogger logger, string name, long rows);
 
     [LoggerMessage(EventId = 2302, Level = LogLevel.Error, Message = "Grain storage {Name} failed to commit {Count} writes; they are reported as failed")]
     private static partial void LogCommitFailed(ILogger logger, Exception exception, string name, int count);
