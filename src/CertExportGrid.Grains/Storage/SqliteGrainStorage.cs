@@ -81,6 +81,8 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IDisposable
             return;
         }
 
+        // Minutes for a large file; said first, so a slow start is not mistaken for a hang.
+        LogMigrating(_logger, _name);
         using var transaction = connection.BeginTransaction();
         using var migrate = connection.CreateCommand();
         migrate.Transaction = transaction;
@@ -305,6 +307,9 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IDisposable
 
     [LoggerMessage(EventId = 2301, Level = LogLevel.Information, Message = "Grain storage {Name} uses SQLite database {Path}")]
     private static partial void LogOpened(ILogger logger, string name, string path);
+
+    [LoggerMessage(EventId = 2304, Level = LogLevel.Warning, Message = "Grain storage {Name}: converting the table to the rowid layout, once; this takes a while for a large file")]
+    private static partial void LogMigrating(ILogger logger, string name);
 
     [LoggerMessage(EventId = 2303, Level = LogLevel.Information, Message = "Grain storage {Name}: converted the table to the rowid layout ({Rows} rows kept)")]
     private static partial void LogMigrated(ILogger logger, string name, long rows);
