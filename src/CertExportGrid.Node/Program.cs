@@ -17,7 +17,8 @@ catch (Exception exception) when (exception is InvalidOperationException or Inva
 {
     // Configuration and environment mistakes (bad value, port in use, unusable folder, missing
     // file) end the process with one clear line, not a stack trace.
-    await Console.Error.WriteLineAsync($"certexportgrid-node: {exception.Message}");
+    var message = exception is OptionsValidationException invalid ? OptionsErrorText.Format(invalid) : exception.Message;
+    await Console.Error.WriteLineAsync($"certexportgrid-node: {message}");
     return 2;
 }
 

@@ -43,4 +43,15 @@ public sealed class StartupCheckTests
         Assert.Equal(2, await node.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("Invalid configuration in CertExportGrid:Cluster", node.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task OutOfRangeSetting_RefusesToStartNamingTheConfigurationKey()
+    {
+        using var temp = new TempDirectory();
+        await using var node = NodeProcess.Start(temp.Combine("data"), FreePorts.Next(), FreePorts.Next(), FreePorts.Next(), "--CertExportGrid:Ingest:MaxEventsPerGrainCall=0");
+
+        Assert.Equal(2, await node.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("certexportgrid-node: CertExportGrid:Ingest:MaxEventsPerGrainCall: The field MaxEventsPerGrainCall must be between 1 and 1000000.", node.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("IngestOptions", node.Output, StringComparison.Ordinal);
+    }
 }
