@@ -10,12 +10,7 @@ public sealed class DedupRestartTests
     public async Task RestartOnSameData_WindowStillHoldsExactlyTheLastN()
     {
         using var temp = new TempDirectory();
-        var settings = new Dictionary<string, string?>
-        {
-            ["CertExportGrid:Storage"] = "Sqlite",
-            ["CertExportGrid:DataDirectory"] = temp.Combine("data"),
-            ["CertExportGrid:Grains:DedupWindow"] = "3",
-        };
+        var settings = SqliteNodeSettings.In(temp, ("CertExportGrid:Grains:DedupWindow", "3"));
         var events = Enumerable.Range(1, 4).Select(record => new EventXml { Computer = "WKS-RESTART", RecordId = record, SystemTime = $"2024-06-05T10:00:0{record}Z" }.Render()).ToList();
 
         await using (var node = new NodeFactory(settings))
@@ -40,12 +35,7 @@ public sealed class DedupRestartTests
     public async Task SealedChunksAreRecordsOfTheirOwn_AndEvictedOnesAreDeleted()
     {
         using var temp = new TempDirectory();
-        var settings = new Dictionary<string, string?>
-        {
-            ["CertExportGrid:Storage"] = "Sqlite",
-            ["CertExportGrid:DataDirectory"] = temp.Combine("data"),
-            ["CertExportGrid:Grains:DedupWindow"] = "3", // chunks of 3
-        };
+        var settings = SqliteNodeSettings.In(temp, ("CertExportGrid:Grains:DedupWindow", "3")); // chunks of 3
 
         // 20 events of one key in 20 batches: 6 chunks sealed over time, all but the last one or
         // two evicted again.

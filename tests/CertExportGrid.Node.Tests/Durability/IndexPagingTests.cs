@@ -17,12 +17,7 @@ public sealed class IndexPagingTests
     public async Task KeysOverManyPages_AreAllListed_AfterARestart_AndNewKeysFollow()
     {
         using var temp = new TempDirectory();
-        var settings = new Dictionary<string, string?>
-        {
-            ["CertExportGrid:Storage"] = "Sqlite",
-            ["CertExportGrid:DataDirectory"] = temp.Combine("data"),
-            ["CertExportGrid:Grains:IndexPageSize"] = "2",
-        };
+        var settings = SqliteNodeSettings.In(temp, ("CertExportGrid:Grains:IndexPageSize", "2"));
 
         // 300 keys over 64 shards: about 5 per shard, so most shards fill two or three pages.
         await using (var node = new NodeFactory(settings))
@@ -46,11 +41,7 @@ public sealed class IndexPagingTests
     public async Task WholeSetRecordOfAnEarlierVersion_IsStillRead()
     {
         using var temp = new TempDirectory();
-        var settings = new Dictionary<string, string?>
-        {
-            ["CertExportGrid:Storage"] = "Sqlite",
-            ["CertExportGrid:DataDirectory"] = temp.Combine("data"),
-        };
+        var settings = SqliteNodeSettings.In(temp);
 
         await using var node = new NodeFactory(settings);
         var grains = node.Services.GetRequiredService<IGrainFactory>();
