@@ -40,8 +40,8 @@ public sealed class GrainCallCoalescer(IGrainFactory grains, IOptions<IngestOpti
         return submission.Completion.Task;
     }
 
-    /// <summary>Keys with a call in flight right now (for tests and metrics).</summary>
-    public int ActiveKeys
+    /// <summary>Keys with a call in flight right now; a lane is removed when its key goes idle.</summary>
+    internal int ActiveKeys
     {
         get
         {
