@@ -14,6 +14,7 @@ namespace CertExportGrid.Node.Tests.Security;
 /// ingest: the server stays up, every event gets an outcome, memory stays bounded, and the good
 /// events are counted exactly (hostile events aimed at the good hosts must all be refused).
 /// </summary>
+[Collection(ProcessWideMeasurementCollection.Name)]
 public sealed class HostileInputFuzzTests(ITestOutputHelper output) : NodeTestBase(new Dictionary<string, string?>
 {
     ["CertExportGrid:Ingest:RateLimits:KeyBurst"] = "1000000",
