@@ -18,6 +18,7 @@ public sealed class GracefulShutdownTests
         var ports = (Http: FreePorts.Next(), Silo: FreePorts.Next(), Gateway: FreePorts.Next());
         long acknowledged = 0;
         RpcException? ending = null;
+        var nodeOutput = "";
 
         await using (var node = NodeProcess.Start(temp.Combine("data"), ports.Http, ports.Silo, ports.Gateway))
         {
@@ -59,10 +60,20 @@ public sealed class GracefulShutdownTests
 
             await reader;
             Assert.Equal(0, await node.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            nodeOutput = node.Output;
         }
 
         Assert.NotNull(ending);
-        Assert.Equal(StatusCode.Unavailable, ending!.StatusCode);
+        // The server ends the stream with UNAVAILABLE (its log says so). A client that is still sending
+        // can instead see INTERNAL "the HTTP/2 server closed the connection, NO_ERROR": .NET's HTTP/2
+        // client drops trailers it already received when the connection closes before its own request
+        // side has finished. Both are retryable for a collector (the CLI reconnects on either); any
+        // other ending, including an INTERNAL that the server raised, fails here.
+        Assert.Contains("Error status code 'Unavailable' with detail 'The server is shutting down", nodeOutput);
+        var clientSawStatus = ending!.StatusCode == StatusCode.Unavailable;
+        var clientLostTrailers = ending.StatusCode == StatusCode.Internal
+            && ending.Status.DebugException is System.Net.Http.HttpProtocolException { ErrorCode: 0 };
+        Assert.True(clientSawStatus || clientLostTrailers, $"The stream ended with {ending.Status} ({ending.Status.DebugException}); the node said:\n{nodeOutput}");
         Assert.InRange(acknowledged, 5_000, 199_999);
 
         await using var restarted = NodeProcess.Start(temp.Combine("data"), ports.Http, ports.Silo, ports.Gateway);
