@@ -9,8 +9,9 @@ namespace CertExportGrid.MicroBench;
 /// <summary>
 /// What one grain write serializes for a hot key with a full 4,096-identity de-duplication window:
 /// the window as the list older versions stored (FindingState.RecentIdentities) against what a
-/// write carries now (DedupWindow.EncodeOpen + FindingState.DedupChunks/DedupChunkRecords: the open
-/// chunk and the names of the sealed ones, which are stored once as records of their own). The
+/// write carries now (DedupWindow.EncodeOpen + FindingState.DedupChunks/DedupChunkIds: the open
+/// chunk and the ids of the sealed ones, which are stored once as records of their own; before, their
+/// names). The
 /// SQLite group commit is measured
 /// by the whole-path bench; this is the CPU and bytes the grain hands to it.
 /// </summary>
@@ -23,6 +24,7 @@ public class StateSerializationBenchmarks
     private DedupWindow _window = null!;
     private byte[] _listBytes = null!;
     private byte[] _encodedBytes = null!;
+    private List<string>? _chunkNames;
 
     [GlobalSetup]
     public void Setup()
@@ -57,7 +59,17 @@ public class StateSerializationBenchmarks
     [Benchmark(Baseline = true, Description = "write: serialize state, window as list")]
     public byte[] SerializeList() => _serializer.SerializeToArray(_listState);
 
-    [Benchmark(Description = "write: encode open chunk + serialize state")]
+    [Benchmark(Description = "write: encode open chunk + serialize state, chunks listed by name (before)")]
+    public byte[] SerializeEncodedNamedChunks()
+    {
+        SetChunks(_encodedState);
+        _chunkNames ??= [.. _window.Sealed.Select(chunk => chunk.RecordName!)]; // were kept with the chunks
+        _encodedState.DedupChunkRecords = [.. _chunkNames]; // and listed anew for every write
+        _encodedState.DedupChunkIds = null;
+        return _serializer.SerializeToArray(_encodedState);
+    }
+
+    [Benchmark(Description = "write: encode open chunk + serialize state, chunks listed by id")]
     public byte[] SerializeEncoded()
     {
         SetChunks(_encodedState);
@@ -80,13 +92,13 @@ public class StateSerializationBenchmarks
 
     private void SetChunks(FindingState state)
     {
-        var n = 0;
         foreach (var chunk in _window.Sealed)
         {
-            chunk.RecordName ??= $"dedup-{n++:D32}";
+            chunk.RecordId ??= Guid.NewGuid();
         }
 
-        state.DedupChunkRecords = [.. _window.Sealed.Select(chunk => chunk.RecordName!)];
+        state.DedupChunkRecords = null;
+        state.DedupChunkIds = [.. _window.Sealed.Select(chunk => chunk.RecordId!.Value)];
         state.DedupChunks = _window.EncodeOpen() is { } open ? [open] : null;
     }
 

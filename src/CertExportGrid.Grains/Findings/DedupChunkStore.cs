@@ -5,8 +5,8 @@ namespace CertExportGrid.Grains.Findings;
 
 /// <summary>
 /// Stores a finding's sealed de-duplication chunks as records of their own, next to the finding's
-/// state in the same grain storage (record names "dedup-&lt;guid&gt;"), so a write of the finding
-/// carries only the open chunk instead of the whole window.
+/// state in the same grain storage (record names "dedup-&lt;guid&gt;"; the finding lists the GUIDs),
+/// so a write of the finding carries only the open chunk instead of the whole window.
 /// </summary>
 /// <remarks>
 /// Order makes it safe without a transaction across records: a chunk is stored before the finding
@@ -16,12 +16,28 @@ namespace CertExportGrid.Grains.Findings;
 /// </remarks>
 internal sealed partial class DedupChunkStore(IGrainStorage storage, GrainId grainId, ILogger logger)
 {
-    /// <summary>Reads the named chunks, oldest first. A missing record is logged and skipped.</summary>
-    public async Task<List<DedupChunk>> ReadAsync(IReadOnlyList<string>? names)
+    private const string NamePrefix = "dedup-";
+
+    /// <summary>The record name of chunk <paramref name="id"/>: "dedup-" and 32 hex digits.</summary>
+    public static string NameOf(Guid id) => $"{NamePrefix}{id:N}";
+
+    /// <summary>
+    /// The ids of chunk records as older versions listed them, by name. Every name they wrote is
+    /// <see cref="NameOf"/> of a GUID; anything else cannot be a record of ours.
+    /// </summary>
+    public static List<Guid> IdsOf(IEnumerable<string> names) =>
+        [.. names.Select(name => name.StartsWith(NamePrefix, StringComparison.Ordinal)
+            && Guid.TryParseExact(name.AsSpan(NamePrefix.Length), "N", out var id)
+                ? id
+                : throw new InvalidDataException($"'{name}' is not a de-duplication chunk record name."))];
+
+    /// <summary>Reads the chunks, oldest first. A missing record is logged and skipped.</summary>
+    public async Task<List<DedupChunk>> ReadAsync(IReadOnlyList<Guid>? ids)
     {
-        var chunks = new List<DedupChunk>(names?.Count ?? 0);
-        foreach (var name in names ?? [])
+        var chunks = new List<DedupChunk>(ids?.Count ?? 0);
+        foreach (var id in ids ?? [])
         {
+            var name = NameOf(id);
             var record = new GrainState<DedupChunkRecord>(new DedupChunkRecord());
             await storage.ReadStateAsync(name, grainId, record);
             if (!record.RecordExists || record.State?.Blob is not { Length: > 0 } blob)
@@ -31,15 +47,33 @@ internal sealed partial class DedupChunkStore(IGrainStorage storage, GrainId gra
                 continue;
             }
 
-            chunks.Add(DedupWindow.StoredChunk(blob, name, record.ETag));
+            chunks.Add(DedupWindow.StoredChunk(blob, id, record.ETag));
         }
 
         return chunks;
     }
 
-    /// <summary>Stores every sealed chunk that has no record yet.</summary>
-    public Task StoreNewAsync(IEnumerable<DedupChunk> chunks) =>
-        Task.WhenAll(chunks.Where(chunk => chunk.RecordName is null).Select(StoreAsync));
+    /// <summary>Stores every sealed chunk that has no record yet; true when it stored any.</summary>
+    public async ValueTask<bool> StoreNewAsync(IEnumerable<DedupChunk> chunks)
+    {
+        // Most writes seal nothing: find out without allocating before starting any store.
+        List<Task>? stores = null;
+        foreach (var chunk in chunks)
+        {
+            if (chunk.RecordId is null)
+            {
+                (stores ??= []).Add(StoreAsync(chunk));
+            }
+        }
+
+        if (stores is null)
+        {
+            return false;
+        }
+
+        await Task.WhenAll(stores);
+        return true;
+    }
 
     /// <summary>Deletes chunks no durable state names any more; a failure only leaves a stray record.</summary>
     public async Task DeleteAsync(IReadOnlyList<DedupChunk> chunks)
@@ -60,10 +94,10 @@ internal sealed partial class DedupChunkStore(IGrainStorage storage, GrainId gra
 
     private async Task StoreAsync(DedupChunk chunk)
     {
-        var name = $"dedup-{Guid.NewGuid():N}";
+        var id = Guid.NewGuid();
         var record = new GrainState<DedupChunkRecord>(new DedupChunkRecord { Blob = chunk.Blob });
-        await storage.WriteStateAsync(name, grainId, record);
-        chunk.RecordName = name;
+        await storage.WriteStateAsync(NameOf(id), grainId, record);
+        chunk.RecordId = id;
         chunk.ETag = record.ETag;
     }
 

@@ -86,6 +86,7 @@ internal sealed class DedupWindow
         if (++_open == _chunkSize)
         {
             (_sealed ??= new Queue<DedupChunk>()).Enqueue(new DedupChunk(EncodeNewest(_open), _open));
+            SealedChanges++;
             _sealedIdentities += _open;
             _open = 0;
         }
@@ -103,7 +104,10 @@ internal sealed class DedupWindow
         }
     }
 
-    /// <summary>The sealed chunks still needed, oldest first (some may not be stored yet: no record name).</summary>
+    /// <summary>Goes up whenever a chunk is sealed or dropped, so a caller can tell <see cref="Sealed"/> changed without walking it.</summary>
+    public int SealedChanges { get; private set; }
+
+    /// <summary>The sealed chunks still needed, oldest first (some may not be stored yet: no record id).</summary>
     public IEnumerable<DedupChunk> Sealed => _sealed ?? Enumerable.Empty<DedupChunk>();
 
     /// <summary>The identities added since the last seal, encoded now (fewer than one chunk); null when none.</summary>
@@ -124,7 +128,8 @@ internal sealed class DedupWindow
         {
             var dropped = _sealed.Dequeue();
             _sealedIdentities -= dropped.Count;
-            if (dropped.RecordName is not null)
+            SealedChanges++;
+            if (dropped.RecordId is not null)
             {
                 (_trimmed ??= []).Add(dropped);
             }
@@ -196,16 +201,16 @@ internal sealed class DedupWindow
     }
 
     /// <summary>A stored sealed chunk, as read back from its record.</summary>
-    public static DedupChunk StoredChunk(byte[] blob, string recordName, string? etag)
+    public static DedupChunk StoredChunk(byte[] blob, Guid recordId, string? etag)
     {
         if (blob.Length == 0 || blob[0] != FormatV1)
         {
-            throw new InvalidDataException($"De-duplication chunk record '{recordName}' has an unknown format.");
+            throw new InvalidDataException($"De-duplication chunk record '{DedupChunkStore.NameOf(recordId)}' has an unknown format.");
         }
 
         var at = 1;
         var count = (int)ReadVarint(blob, ref at);
-        return new DedupChunk(blob, count) { RecordName = recordName, ETag = etag };
+        return new DedupChunk(blob, count) { RecordId = recordId, ETag = etag };
     }
 
     /// <summary>Remembers the identity, evicting the oldest when full; false when already remembered.</summary>
@@ -294,7 +299,10 @@ internal sealed class DedupChunk(byte[] blob, int count)
 
     public int Count { get; } = count;
 
-    public string? RecordName { get; set; }
+    /// <summary>Id of the chunk's record once stored; the record's name is <see cref="DedupChunkStore.NameOf"/>.</summary>
+    public Guid? RecordId { get; set; }
+
+    public string? RecordName => RecordId is { } id ? DedupChunkStore.NameOf(id) : null;
 
     public string? ETag { get; set; }
 }

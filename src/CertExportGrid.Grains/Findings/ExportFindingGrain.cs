@@ -25,6 +25,9 @@ public sealed partial class ExportFindingGrain(
     private DedupWindow? _dedup;
     private DedupChunkStore? _chunks;
     private RowSuppression? _rowSuppression;
+    private List<Guid>? _chunkIds; // ids of _dedup.Sealed as of _chunkIdsAt
+    private int _chunkIdsAt;
+    private IFindingsPublisherGrain? _publisher;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -43,13 +46,15 @@ public sealed partial class ExportFindingGrain(
         // stored the window as a list or as one blob; either is read once and written back as chunks.
         var stored = state.State;
         _chunks = new DedupChunkStore(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Findings), this.GetGrainId(), logger);
-        var sealedChunks = await _chunks.ReadAsync(stored.DedupChunkRecords);
+        var sealedChunks = await _chunks.ReadAsync(stored.DedupChunkIds
+            ?? (stored.DedupChunkRecords is { } names ? DedupChunkStore.IdsOf(names) : null));
         var open = stored.DedupChunks is { Count: > 0 } ? stored.DedupChunks : stored.EncodedDedupWindow is { } blob ? [blob] : null;
         _dedup = new DedupWindow(sealedChunks, open, stored.RecentIdentities, options.Value.DedupWindow);
         stored.DedupChunks = null;
         stored.EncodedDedupWindow = null;
         stored.RecentIdentities = null;
         stored.DedupChunkRecords = null;
+        stored.DedupChunkIds = null;
     }
 
     public async Task<ApplyResult> Apply(ExportObservation[] observations)
@@ -99,15 +104,22 @@ public sealed partial class ExportFindingGrain(
 
             // Sealed chunks first, then the state naming them; a chunk is deleted only once a
             // durable state no longer names it (DedupChunkStore explains why that order is safe).
+            // The id list is rebuilt only when a chunk was sealed or dropped, not on every write.
             await _chunks!.StoreNewAsync(_dedup!.Sealed);
-            current.DedupChunkRecords = [.. _dedup.Sealed.Select(chunk => chunk.RecordName!)];
+            if (_chunkIds is null || _chunkIdsAt != _dedup.SealedChanges)
+            {
+                _chunkIds = [.. _dedup.Sealed.Select(chunk => chunk.RecordId!.Value)];
+                _chunkIdsAt = _dedup.SealedChanges;
+            }
+
+            current.DedupChunkIds = _chunkIds.Count > 0 ? _chunkIds : null;
             current.DedupChunks = _dedup.EncodeOpen() is { } open ? [open] : null;
 
             await state.WriteStateAsync();
 
             // Only writes need these; the window itself keeps what it needs.
             current.DedupChunks = null;
-            current.DedupChunkRecords = null;
+            current.DedupChunkIds = null;
             await _chunks.DeleteAsync(_dedup.TakeTrimmed());
         }
         catch (Exception exception)
@@ -120,7 +132,9 @@ public sealed partial class ExportFindingGrain(
         }
 
         var snapshot = FindingSnapshots.From(current, rule, includeRows: false, IsSuppressed(rules));
-        await GrainFactory.GetGrain<IFindingsPublisherGrain>(0).Publish(snapshot);
+        // Kept: GetGrain<T> resolves the interface by reflection on every call (Orleans 10.4).
+        _publisher ??= GrainFactory.GetGrain<IFindingsPublisherGrain>(0);
+        await _publisher.Publish(snapshot);
         return new ApplyResult(applied, duplicates, current.Version, duplicatePositions?.ToArray());
     }
 

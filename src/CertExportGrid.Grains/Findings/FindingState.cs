@@ -55,6 +55,14 @@ public sealed class FindingState
     /// (<see cref="DedupChunkStore"/>). All of them are older than <see cref="DedupChunks"/>.
     /// </summary>
     [Id(16)] public List<string>? DedupChunkRecords { get; set; }
+
+    /// <summary>
+    /// The stored sealed chunks of the de-duplication window as record ids, oldest first (record
+    /// "dedup-&lt;id&gt;", <see cref="DedupChunkStore"/>). Replaces <see cref="DedupChunkRecords"/>,
+    /// which older versions wrote and which is still read: 16 bytes per chunk instead of a string
+    /// that every write of the finding had to encode again (profiled at about 2.5 % of server CPU).
+    /// </summary>
+    [Id(17)] public List<Guid>? DedupChunkIds { get; set; }
 }
 
 /// <summary>count, min(_time), max(_time) of one Splunk row.</summary>

@@ -113,7 +113,7 @@ public sealed class DedupWindowEncodingTests
         Assert.Equal(88, OpenCount(window));
         foreach (var chunk in first)
         {
-            chunk.RecordName = $"stored-{chunk.Count}"; // as DedupChunkStore does once stored
+            chunk.RecordId = Guid.NewGuid(); // as DedupChunkStore does once stored
         }
 
         for (var i = 600; i < 5_000; i++)
@@ -130,6 +130,46 @@ public sealed class DedupWindowEncodingTests
     }
 
     [Fact]
+    public void SealedChanges_GoesUpOnEverySealAndDrop_AndOnlyThen()
+    {
+        var window = new DedupWindow(sealedChunks: null, openChunks: null, legacy: null, capacity: 4); // chunks of 4
+        window.TryAdd(Identity(0));
+        window.TryAdd(Identity(1));
+        window.TryAdd(Identity(2));
+        Assert.Equal(0, window.SealedChanges);
+        window.TryAdd(Identity(3)); // seals the first chunk
+        Assert.Equal(1, window.SealedChanges);
+        window.TryAdd(Identity(3)); // a duplicate changes nothing
+        Assert.Equal(1, window.SealedChanges);
+        for (var i = 4; i < 8; i++)
+        {
+            window.TryAdd(Identity(i)); // evicts 0..3, then seals the second chunk and drops the first
+        }
+
+        Assert.Equal(3, window.SealedChanges);
+        Assert.Single(window.Sealed);
+    }
+
+    [Theory]
+    [InlineData("dedup-0f8fad5bd9cb469fa16570867728950e", true)]
+    [InlineData("dedup-0F8FAD5BD9CB469FA16570867728950E", true)]
+    [InlineData("dedup-0f8fad5b-d9cb-469f-a165-70867728950e", false)] // not the "N" form this code writes
+    [InlineData("other-0f8fad5bd9cb469fa16570867728950e", false)]
+    [InlineData("dedup-", false)]
+    public void ChunkNamesOfEarlierVersions_MapToTheirIds(string name, bool valid)
+    {
+        if (!valid)
+        {
+            Assert.Throws<InvalidDataException>(() => DedupChunkStore.IdsOf([name]));
+            return;
+        }
+
+        var id = Assert.Single(DedupChunkStore.IdsOf([name]));
+        Assert.Equal(Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e"), id);
+        Assert.Equal(name.ToLowerInvariant(), DedupChunkStore.NameOf(id));
+    }
+
+    [Fact]
     public void ReloadedSealedChunks_KeepTheirBlobs()
     {
         var window = new DedupWindow(sealedChunks: null, openChunks: null, legacy: null, capacity: 10);
@@ -138,7 +178,7 @@ public sealed class DedupWindowEncodingTests
             window.TryAdd(Identity(i));
         }
 
-        var stored = window.Sealed.Select((chunk, n) => DedupWindow.StoredChunk(chunk.Blob, $"r{n}", "1")).ToList();
+        var stored = window.Sealed.Select((chunk, n) => DedupWindow.StoredChunk(chunk.Blob, Guid.NewGuid(), "1")).ToList();
         var reloaded = new DedupWindow(stored, [window.EncodeOpen()!], legacy: null, capacity: 10);
 
         Assert.Equal(window.Identities(), reloaded.Identities());
