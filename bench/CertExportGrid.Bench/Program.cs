@@ -7,7 +7,34 @@ using CertExportGrid.Bench.Workloads;
 
 // The whole-path benchmark (docs/benchmarks.md). The last line printed is the RESULT line.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-var options = BenchOptions.Parse(args);
+if (args is ["--help"] or ["-h"])
+{
+    Console.WriteLine("""
+        Usage: dotnet run -c Release --project bench/CertExportGrid.Bench -- [options]
+          --quick                      shorter runs (about 3 minutes instead of 8)
+          --only a,b                   parse,transport,hot,parsed,distinct,noise,latency,memory
+          --hot-events N --hot-keys N --distinct-keys N --events-per-key N --noise-percent N
+          --batch N --streams N --window N --rate N --latency-seconds N --grains N
+          --repeat N                   each full-path scenario N times on fresh nodes (median reported)
+          --node-dll PATH              another build of the server, for A/B runs
+          --node-setting KEY=VALUE     passed to the child node
+        The last line printed is the RESULT line; docs/benchmarks.md explains each measurement.
+        """);
+    return 0;
+}
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException exception)
+{
+    // A typo in an option is the user's, not a crash: one line, and where the options are described.
+    await Console.Error.WriteLineAsync($"bench: {exception.Message}");
+    return 2;
+}
+
 var report = new Report();
 report.Header(options);
 
