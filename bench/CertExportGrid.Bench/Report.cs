@@ -27,7 +27,8 @@ public sealed class Report
             $"median of {repeated.Runs.Count} runs ({string.Join(" / ", repeated.Runs.Select(run => run.Load.EventsPerSecond.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))}); ";
         var note = spread + $"{load.Events:N0} events in {load.Elapsed.TotalSeconds:F2} s; accepted {load.Accepted:N0}, ignored {load.Ignored:N0}, dup {load.Duplicates:N0}, rejected {load.Rejected:N0}; " +
             $"subscriber {result.SubscriberUpdates:N0} updates, {result.SubscriberGaps} gaps; server CPU {result.ServerCpu.TotalSeconds:F1} s ({result.ServerCpuMsPerKEvents:F1} ms/1k events), client CPU {result.ClientCpu.TotalSeconds:F1} s" +
-            (result.StorageKBPerKEvents is { } kb ? $"; storage writes {kb:N0} KB/1k events" : "");
+            (result.StorageKBPerKEvents is { } kb ? $"; storage writes {kb:N0} KB/1k events" : "") +
+            (result.AllocatedBytesPerEvent is { } allocated ? $"; allocated {allocated:N0} B/event, GC paused {result.GcPauseMsPerKEvents:F1} ms/1k events" : "");
         if (load.FirstRejection is not null)
         {
             note += $"; first rejection: {load.FirstRejection}";

@@ -36,6 +36,7 @@ public sealed class NodeProcess : IAsyncDisposable
 
         var data = Directory.CreateTempSubdirectory("certexportgrid-bench-").FullName;
         var url = $"http://127.0.0.1:{FreePorts.Next()}";
+        var metrics = $"http://127.0.0.1:{FreePorts.Next()}/metrics";
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -50,6 +51,10 @@ public sealed class NodeProcess : IAsyncDisposable
             $"--CertExportGrid:Cluster:GatewayPort={FreePorts.Next()}",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning",
+
+            // The node's own Prometheus endpoint (loopback) gives the runtime's allocation and GC
+            // pause totals: figures this machine's CPU drift does not move.
+            $"--CertExportGrid:Operations:PrometheusEndpoint={metrics}",
         })
         {
             info.ArgumentList.Add(argument);
@@ -61,13 +66,55 @@ public sealed class NodeProcess : IAsyncDisposable
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start.");
-        var node = new NodeProcess(process, url, data);
+        var node = new NodeProcess(process, url, data) { MetricsUrl = metrics };
         process.OutputDataReceived += (_, e) => node.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => node.Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         await node.WaitReadyAsync(TimeSpan.FromSeconds(60));
         return node;
+    }
+
+    private string MetricsUrl { get; init; } = "";
+
+    /// <summary>
+    /// The server's runtime totals so far: bytes allocated on the managed heap and time paused for
+    /// GC (the System.Runtime meter, scraped from the node's Prometheus endpoint); null if unreadable.
+    /// </summary>
+    public async Task<RuntimeTotals?> RuntimeTotalsAsync()
+    {
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            var text = await http.GetStringAsync(MetricsUrl);
+            return Total(text, "dotnet_gc_heap_total_allocated_bytes_total") is { } allocated
+                && Total(text, "dotnet_gc_pause_time_seconds_total") is { } paused
+                ? new RuntimeTotals((long)allocated, TimeSpan.FromSeconds(paused))
+                : null;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+        catch (TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private static double? Total(string exposition, string metric)
+    {
+        foreach (var line in exposition.AsSpan().EnumerateLines())
+        {
+            // "name{labels} value" (labels optional); comment lines start with '#'.
+            if (line.StartsWith(metric) && line.Length > metric.Length && line[metric.Length] is '{' or ' ')
+            {
+                var value = line[(line.LastIndexOf(' ') + 1)..];
+                return double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>User + system CPU time of the server process so far (from /proc).</summary>
@@ -207,4 +254,11 @@ public static class FreePorts
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
+}
+
+/// <summary>Managed bytes allocated and time paused for GC by the server, since it started.</summary>
+public sealed record RuntimeTotals(long AllocatedBytes, TimeSpan GcPause)
+{
+    public static RuntimeTotals? operator -(RuntimeTotals? after, RuntimeTotals? before) =>
+        after is null || before is null ? null : new(after.AllocatedBytes - before.AllocatedBytes, after.GcPause - before.GcPause);
 }

@@ -7,8 +7,14 @@ using CertExportGrid.Contracts.V1;
 namespace CertExportGrid.Bench.Scenarios;
 
 /// <summary>One full-path run and where the CPU went.</summary>
-public sealed record FullPathResult(LoadResult Load, long SubscriberUpdates, long SubscriberGaps, TimeSpan ServerCpu, TimeSpan ClientCpu, long? StorageBytes)
+public sealed record FullPathResult(LoadResult Load, long SubscriberUpdates, long SubscriberGaps, TimeSpan ServerCpu, TimeSpan ClientCpu, long? StorageBytes, RuntimeTotals? Runtime)
 {
+    /// <summary>Managed bytes the server allocated per event, when known.</summary>
+    public double? AllocatedBytesPerEvent => Runtime?.AllocatedBytes / (double)Load.Events;
+
+    /// <summary>Server time paused for GC per 1,000 events, in milliseconds, when known.</summary>
+    public double? GcPauseMsPerKEvents => Runtime?.GcPause.TotalMilliseconds / (Load.Events / 1_000.0);
+
     /// <summary>Server CPU per 1,000 events, in milliseconds.</summary>
     public double ServerCpuMsPerKEvents => ServerCpu.TotalMilliseconds / (Load.Events / 1_000.0);
 
@@ -32,6 +38,7 @@ public static class FullPathRun
         // Warm-up on other keys: JIT, connection, storage file; its events are not counted.
         await IngestLoad.RunAsync(channel, warmup, options.Streams, options.Window);
 
+        var runtime = await node.RuntimeTotalsAsync();
         var serverCpu = node.CpuTime();
         var written = node.StorageBytesWritten();
         using var self = Process.GetCurrentProcess();
@@ -39,12 +46,13 @@ public static class FullPathRun
         var load = await IngestLoad.RunAsync(channel, batches, options.Streams, options.Window);
         serverCpu = node.CpuTime() - serverCpu;
         written = node.StorageBytesWritten() - written;
+        runtime = await node.RuntimeTotalsAsync() - runtime;
         self.Refresh();
         clientCpu = self.TotalProcessorTime - clientCpu;
 
         // Updates are fanned out after the ack; give the last ones a moment to arrive.
         await Task.Delay(500);
-        return new FullPathResult(load, subscriber.Updates, subscriber.Gaps, serverCpu, clientCpu, written);
+        return new FullPathResult(load, subscriber.Updates, subscriber.Gaps, serverCpu, clientCpu, written, runtime);
     }
 }
 
