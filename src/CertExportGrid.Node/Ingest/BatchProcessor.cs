@@ -29,7 +29,10 @@ public sealed class BatchProcessor(
     {
         var started = Stopwatch.GetTimestamp();
         var ack = new BatchAck { BatchId = batch.BatchId };
-        var groups = new Dictionary<string, KeyGroup>(StringComparer.Ordinal);
+        // Grouped by the (dest, subject) pair itself; each group encodes its grain key once, not
+        // every event (the encoded key is a new string of both parts: ~8 % of what a pre-parsed
+        // event allocated).
+        var groups = new Dictionary<FindingKey, KeyGroup>();
         var caller = session.Caller;
         var admitted = session.Admit(batch.Events.Count, out var limit, out var retryAfter);
         if (admitted < batch.Events.Count)
@@ -58,8 +61,13 @@ public sealed class BatchProcessor(
                         break;
                     }
 
-                    var key = new FindingKey(accepted.Event.Dest, accepted.Event.Subject).Encode();
-                    if (!session.TryTakeKey(key, out var keyWait))
+                    var findingKey = new FindingKey(accepted.Event.Dest, accepted.Event.Subject);
+                    if (!groups.TryGetValue(findingKey, out var group))
+                    {
+                        groups.Add(findingKey, group = new KeyGroup(findingKey.Encode()));
+                    }
+
+                    if (!session.TryTakeKey(group.Key, out var keyWait))
                     {
                         keyLimited++;
                         ack.Rejected.Add(new EventRejection
@@ -70,11 +78,6 @@ public sealed class BatchProcessor(
                             Retryable = true,
                         });
                         break;
-                    }
-
-                    if (!groups.TryGetValue(key, out var group))
-                    {
-                        groups.Add(key, group = new KeyGroup());
                     }
 
                     group.Indexes.Add(index);
@@ -104,11 +107,17 @@ public sealed class BatchProcessor(
             SecurityLog.RateLimited(logger, caller.Name, keyLimited, "key");
         }
 
-        await Task.WhenAll(groups.Select(pair => ApplyAsync(pair.Key, pair.Value)));
+        // A group can be empty: every one of its events was over the key's rate limit.
+        await Task.WhenAll(groups.Values.Where(group => group.Indexes.Count > 0).Select(ApplyAsync));
         cancellationToken.ThrowIfCancellationRequested();
 
         foreach (var group in groups.Values)
         {
+            if (group.Indexes.Count == 0)
+            {
+                continue;
+            }
+
             if (group.Failure is null)
             {
                 ack.Accepted += (uint)group.Indexes.Count;
@@ -156,11 +165,11 @@ public sealed class BatchProcessor(
 
     private static long RetryMs(TimeSpan wait) => Math.Max(1, (long)Math.Ceiling(wait.TotalMilliseconds));
 
-    private async Task ApplyAsync(string key, KeyGroup group)
+    private async Task ApplyAsync(KeyGroup group)
     {
         try
         {
-            group.Result = await coalescer.ApplyAsync(key, [.. group.Observations]);
+            group.Result = await coalescer.ApplyAsync(group.Key, [.. group.Observations]);
         }
         catch (Exception exception)
         {
@@ -170,8 +179,11 @@ public sealed class BatchProcessor(
         }
     }
 
-    private sealed class KeyGroup
+    private sealed class KeyGroup(string key)
     {
+        /// <summary>The encoded grain key (<see cref="FindingKey.Encode"/>).</summary>
+        public string Key { get; } = key;
+
         public List<int> Indexes { get; } = [];
         public List<ExportObservation> Observations { get; } = [];
         public ApplyResult Result { get; set; }

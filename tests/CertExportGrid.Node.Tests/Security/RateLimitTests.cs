@@ -77,4 +77,32 @@ public sealed class RateLimitTests
         var findings = await IngestDriver.ListAllAsync(channel);
         Assert.Equal([("COLD-01", 2ul), ("HOT-01", 3ul)], findings.Select(f => (f.Dest, f.Count)));
     }
+
+    [Fact]
+    public async Task KeyLimit_EveryEventOfAKeyRejected_OtherKeysOfTheBatchStillApplied()
+    {
+        await using var factory = new NodeFactory(new Dictionary<string, string?>
+        {
+            ["CertExportGrid:Ingest:RateLimits:KeyEventsPerSecond"] = "0.01", // no refill within the test
+            ["CertExportGrid:Ingest:RateLimits:KeyBurst"] = "1",
+        });
+        using var channel = factory.CreateChannel();
+        var first = (await IngestDriver.SendAsync(channel, [IngestDriver.Batch("a", [new EventXml { Computer = "HOT-02", RecordId = 1 }.Render()])]))[0];
+        Assert.Equal(1u, first.Accepted);
+
+        // HOT-02 has no budget left: all of its events are refused, and the batch's other key is not affected.
+        var events = new[]
+        {
+            new EventXml { Computer = "HOT-02", RecordId = 2 },
+            new EventXml { Computer = "COLD-02", RecordId = 1 },
+            new EventXml { Computer = "HOT-02", RecordId = 3 },
+        };
+        var ack = (await IngestDriver.SendAsync(channel, [IngestDriver.Batch("b", events.Select(e => e.Render()))]))[0];
+
+        Assert.Equal(1u, ack.Accepted);
+        Assert.Equal([0u, 2u], ack.Rejected.Select(r => r.Index));
+        Assert.All(ack.Rejected, r => Assert.Equal((RejectReason.RateLimited, true), (r.Reason, r.Retryable)));
+        var findings = await IngestDriver.ListAllAsync(channel);
+        Assert.Equal([("COLD-02", 1ul), ("HOT-02", 1ul)], findings.Select(f => (f.Dest, f.Count)));
+    }
 }
