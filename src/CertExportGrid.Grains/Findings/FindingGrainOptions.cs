@@ -14,10 +14,12 @@ public sealed class FindingGrainOptions
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Keys per stored page of a finding index shard (default 512). A new key rewrites only its
-    /// page, so registration costs O(page) whatever the number of keys.
+    /// Keys per stored page of a finding index shard (default 128). A new key rewrites only its
+    /// page, so registration costs O(page) whatever the number of keys; smaller pages write fewer
+    /// bytes per new key, larger ones mean fewer records to read when a shard activates
+    /// (docs/benchmarks.md measured 512, 256, 128 and 64).
     /// </summary>
-    public int IndexPageSize { get; set; } = 512;
+    public int IndexPageSize { get; set; } = 128;
 
     /// <summary>Distinct collector identities remembered per finding for provenance (default 8).</summary>
     public int MaxCollectors { get; set; } = 8;

@@ -38,6 +38,25 @@ public sealed class IndexPagingTests
     }
 
     [Fact]
+    public async Task PageSizeChangedBetweenRuns_OldPagesStillRead_NewKeysFollow()
+    {
+        using var temp = new TempDirectory();
+
+        // Pages of up to 8 written first (as with the earlier default of 512), then a smaller size.
+        await using (var node = new NodeFactory(SqliteNodeSettings.In(temp, ("CertExportGrid:Grains:IndexPageSize", "8"))))
+        {
+            using var channel = node.CreateChannel();
+            await IngestDriver.SendAsync(channel, [IngestDriver.Batch("first", Hosts(0, 300))]);
+        }
+
+        await using var smaller = new NodeFactory(SqliteNodeSettings.In(temp, ("CertExportGrid:Grains:IndexPageSize", "2")));
+        using var again = smaller.CreateChannel();
+        Assert.Equal(ExpectedHosts(0, 300), await ListedHostsAsync(again));
+        await IngestDriver.SendAsync(again, [IngestDriver.Batch("more", Hosts(300, 100))]);
+        Assert.Equal(ExpectedHosts(0, 400), await ListedHostsAsync(again));
+    }
+
+    [Fact]
     public async Task WholeSetRecordOfAnEarlierVersion_IsStillRead()
     {
         using var temp = new TempDirectory();
