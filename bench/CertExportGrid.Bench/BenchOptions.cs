@@ -47,6 +47,9 @@ public sealed class BenchOptions
 
     public bool Runs(string scenario) => Only.Count == 0 || Only.Contains(scenario);
 
+    /// <summary>The scenario names --only accepts.</summary>
+    public static readonly string[] Scenarios = ["parse", "transport", "hot", "parsed", "distinct", "noise", "latency", "memory"];
+
     public static BenchOptions Parse(string[] args)
     {
         var options = new BenchOptions { Quick = args.Contains("--quick") };
@@ -61,7 +64,15 @@ public sealed class BenchOptions
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-            int Int() => int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture);
+            int Int(int min = 1, int max = int.MaxValue)
+            {
+                var name = args[i];
+                var text = Value();
+                return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+                    ? value
+                    : throw new ArgumentException($"{name} must be a whole number from {min} to {max}; got '{text}'.");
+            }
+
             switch (args[i])
             {
                 case "--quick": break;
@@ -69,9 +80,9 @@ public sealed class BenchOptions
                 case "--distinct-keys": options.DistinctKeys = Int(); break;
                 case "--events-per-key": options.EventsPerDistinctKey = Int(); break;
                 case "--hot-keys": options.HotKeys = Int(); break;
-                case "--noise-percent": options.NoisePercent = Int(); break;
+                case "--noise-percent": options.NoisePercent = Int(0, 99); break;
                 case "--batch": options.BatchSize = Int(); break;
-                case "--repeat": options.Repeat = Math.Max(1, Int()); break;
+                case "--repeat": options.Repeat = Int(); break;
                 case "--streams": options.Streams = Int(); break;
                 case "--window": options.Window = Int(); break;
                 case "--rate": options.LatencyRate = Int(); break;
@@ -85,11 +96,13 @@ public sealed class BenchOptions
                 case "--only":
                     foreach (var name in Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                     {
-                        options.Only.Add(name);
+                        options.Only.Add(Scenarios.Contains(name)
+                            ? name
+                            : throw new ArgumentException($"--only: unknown scenario '{name}'; the scenarios are {string.Join(", ", Scenarios)}."));
                     }
 
                     break;
-                default: throw new ArgumentException($"Unknown option {args[i]}. See docs/benchmarks.md.");
+                default: throw new ArgumentException($"Unknown option {args[i]}; --help lists the options.");
             }
         }
 
