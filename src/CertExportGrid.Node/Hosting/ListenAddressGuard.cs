@@ -58,10 +58,30 @@ public static class ListenAddressGuard
 
     private static void Check(string url, bool tls, bool credentials)
     {
+        // Said first: a malformed address is not a security refusal, and Kestrel's own error for it
+        // would come only after the cluster had started.
+        if (!IsWellFormed(url))
+        {
+            throw new InvalidOperationException(
+                $"'{url}' is not a listen address: use http://HOST:PORT or https://HOST:PORT, for example {DefaultUrl}.");
+        }
+
         if (!IsLoopback(url) && !(credentials && tls))
         {
             throw Refuse(url, credentials);
         }
+    }
+
+    private static bool IsWellFormed(string url)
+    {
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 0 || !(url[..scheme].Equals("http", StringComparison.OrdinalIgnoreCase) || url[..scheme].Equals("https", StringComparison.OrdinalIgnoreCase)))
+        {
+            return false;
+        }
+
+        var authority = url[(scheme + 3)..].Split('/')[0];
+        return authority.Length > 0 && !authority.StartsWith(':');
     }
 
     private static bool IsHttps(string url) => url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);

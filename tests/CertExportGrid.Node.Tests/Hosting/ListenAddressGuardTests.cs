@@ -29,6 +29,18 @@ public sealed class ListenAddressGuardTests
         Assert.Contains("only listens on loopback", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("notaurl")]
+    [InlineData("127.0.0.1:5000")]
+    [InlineData("ftp://127.0.0.1:5000")]
+    [InlineData("http://")]
+    [InlineData("http://:5000")]
+    public void Validate_MalformedUrl_SaysSoRatherThanRefusingForSecurity(string url)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => ListenAddressGuard.Validate(Config(("urls", url))));
+        Assert.Equal($"'{url}' is not a listen address: use http://HOST:PORT or https://HOST:PORT, for example http://127.0.0.1:50051.", error.Message);
+    }
+
     [Fact]
     public void Validate_KestrelEndpointOnAllInterfaces_Refused() =>
         Assert.Throws<InvalidOperationException>(() => ListenAddressGuard.Validate(Config(("Kestrel:Endpoints:Grpc:Url", "http://0.0.0.0:5000"))));
