@@ -41,6 +41,8 @@ public static class NodeHostingExtensions
             builder.WebHost.UseUrls(ListenAddressGuard.DefaultUrl);
         }
 
+        StartupChecks.EnsureListenAddressesFree(urls.Count == 0 ? [ListenAddressGuard.DefaultUrl] : urls);
+
         // gRPC over cleartext needs HTTP/2 with prior knowledge, which Kestrel serves only on
         // HTTP/2-only endpoints.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2));

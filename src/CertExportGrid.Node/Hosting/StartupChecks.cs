@@ -44,19 +44,56 @@ public static class StartupChecks
     /// The Orleans ports must be free: a second node on the same ports would otherwise start and
     /// silently share them with the first.
     /// </summary>
-    public static void EnsurePortsFree(IPAddress address, params (string Name, int Port)[] ports)
+    public static void EnsurePortsFree(IPAddress address, params (string Name, int Port)[] ports) =>
+        EnsurePortsFree(address, "choose other ports with --CertExportGrid:Cluster:SiloPort / GatewayPort", reuseAddress: false, ports);
+
+    /// <summary>
+    /// The gRPC listen addresses must be free too: Kestrel would find out only after the silo had
+    /// started, and the silo's shutdown then buries Kestrel's one-line reason under a stack trace.
+    /// Addresses that are not an IP literal or localhost are left to Kestrel.
+    /// </summary>
+    public static void EnsureListenAddressesFree(IEnumerable<string> urls)
+    {
+        foreach (var url in urls)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Port <= 0)
+            {
+                continue;
+            }
+
+            var address = uri.IsLoopback && uri.HostNameType == UriHostNameType.Dns ? IPAddress.Loopback
+                : IPAddress.TryParse(uri.Host.Trim('[', ']'), out var literal) ? literal
+                : null;
+            if (address is not null)
+            {
+                EnsurePortsFree(address, "choose another address with --urls", reuseAddress: true, ($"gRPC endpoint {url}", uri.Port));
+            }
+        }
+    }
+
+    /// <param name="reuseAddress">
+    /// SO_REUSEADDR on the probe: on Linux the bind then fails only if a socket is *listening* there,
+    /// so two nodes starting at once (or in-process test hosts, which never listen) cannot trip
+    /// over each other's probes; Kestrel itself binds that way.
+    /// </param>
+    private static void EnsurePortsFree(IPAddress address, string howToChange, bool reuseAddress, params (string Name, int Port)[] ports)
     {
         foreach (var (name, port) in ports)
         {
             try
             {
                 using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                if (reuseAddress)
+                {
+                    probe.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                }
+
                 probe.Bind(new IPEndPoint(address, port));
             }
             catch (SocketException exception) when (exception.SocketErrorCode == SocketError.AddressAlreadyInUse)
             {
                 throw new InvalidOperationException(
-                    $"Port {port} ({name}) on {address} is already in use, probably by another CertExportGrid node. Stop it, or choose other ports with --CertExportGrid:Cluster:SiloPort / GatewayPort.");
+                    $"Port {port} ({name}) on {address} is already in use, probably by another CertExportGrid node. Stop it, or {howToChange}.");
             }
         }
     }

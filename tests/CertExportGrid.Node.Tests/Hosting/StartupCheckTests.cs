@@ -35,6 +35,21 @@ public sealed class StartupCheckTests
     }
 
     [Fact]
+    public async Task GrpcPortAlreadyListenedOn_RefusesToStartWithOneLine_NoStackTrace()
+    {
+        using var temp = new TempDirectory();
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        var port = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+
+        await using var node = NodeProcess.Start(temp.Combine("data"), port, FreePorts.Next(), FreePorts.Next());
+
+        Assert.Equal(2, await node.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains($"certexportgrid-node: Port {port} (gRPC endpoint http://127.0.0.1:{port}) on 127.0.0.1 is already in use", node.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", node.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OutOfRangeClusterPort_RefusesToStartWithTheSection()
     {
         using var temp = new TempDirectory();
