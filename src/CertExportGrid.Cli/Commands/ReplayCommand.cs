@@ -78,6 +78,13 @@ internal static class ReplayCommand
                 return false;
             }
 
+            if (file.StartsWith('-') && !File.Exists(file))
+            {
+                // The parser hands unknown options to the FILE argument; say what it really is.
+                await error.WriteLineAsync($"error: unknown option {file} (--help lists the options; a file whose name starts with '-' can be given as ./{file})");
+                return false;
+            }
+
             if (missingIsError && !File.Exists(file))
             {
                 await error.WriteLineAsync($"error: no such file: {file}");

@@ -30,6 +30,19 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Replay_UnknownOption_IsCalledAnUnknownOption_NotAMissingFile()
+    {
+        var file = Path.Combine(_dir.Path, "events.xml");
+        await File.WriteAllTextAsync(file, "<Event/>");
+
+        var (exit, _, err) = await RunAsync("replay", "--server", Unreachable, "--bogus", file);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("error: unknown option --bogus (--help lists the options", err);
+        Assert.DoesNotContain("no such file", err);
+    }
+
+    [Fact]
     public async Task Replay_NoFiles_ExitsWithUsageError()
     {
         var (exit, _, _) = await RunAsync("replay");
