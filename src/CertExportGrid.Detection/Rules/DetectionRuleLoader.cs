@@ -48,7 +48,12 @@ public static partial class DetectionRuleLoader
         }
         catch (YamlException ex)
         {
-            throw new InvalidDataException($"{source}: not a readable detection rule: {ex.Message}", ex);
+            // For a value of the wrong shape YamlDotNet says only "Exception during deserialization"
+            // (its inner message names .NET types); the position is what a person can act on.
+            var reason = ex is SyntaxErrorException or SemanticErrorException
+                ? ex.Message
+                : "the value there has the wrong shape for its field (a list or mapping where one value belongs, or the reverse)";
+            throw new InvalidDataException($"{source}: not a readable detection rule (line {ex.Start.Line}, column {ex.Start.Column}): {reason}", ex);
         }
 
         if (doc is null)

@@ -25,6 +25,28 @@ public static class NodeHostingExtensions
         ["--storage"] = $"{NodeOptions.Section}:Storage",
     };
 
+    /// <summary>The shipped rule, or the configured file; a file's problem names the setting it came from.</summary>
+    private static DetectionRule LoadRule(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return DetectionRuleLoader.LoadDefault();
+        }
+
+        try
+        {
+            return DetectionRuleLoader.LoadFile(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"The detection rule file (CertExportGrid:RuleFile) cannot be read: {exception.Message}", exception);
+        }
+        catch (InvalidDataException exception)
+        {
+            throw new InvalidDataException($"CertExportGrid:RuleFile: {exception.Message}", exception);
+        }
+    }
+
     public static WebApplicationBuilder AddCertExportGrid(this WebApplicationBuilder builder, string[] args)
     {
         builder.Configuration.AddCommandLine(args, SwitchMappings.ToDictionary());
@@ -55,7 +77,7 @@ public static class NodeHostingExtensions
             .Validate(options => options.IndexPageSize is >= 1 and <= 100_000, "CertExportGrid:Grains:IndexPageSize must be between 1 and 100000.")
             .ValidateOnStart();
 
-        var rule = string.IsNullOrWhiteSpace(node.RuleFile) ? DetectionRuleLoader.LoadDefault() : DetectionRuleLoader.LoadFile(node.RuleFile);
+        var rule = LoadRule(node.RuleFile);
         builder.Services.AddSingleton(rule);
 
         if (node.Role is NodeRole.All or NodeRole.Silo)

@@ -129,6 +129,17 @@ public class DetectionRuleLoaderTests
         Assert.Throws<InvalidDataException>(() => DetectionRuleLoader.Parse(yaml));
     }
 
+    [Theory]
+    [InlineData("name: x\nrba: not-a-mapping\n", "line 2, column 6", "wrong shape")]
+    [InlineData("name: [unclosed\n", "line ", "")]
+    public void Parse_UnreadableYaml_SaysWhere(string yaml, string where, string what)
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => DetectionRuleLoader.Parse(yaml));
+        Assert.Contains(where, ex.Message);
+        Assert.Contains(what, ex.Message);
+        Assert.DoesNotContain("System.", ex.Message);
+    }
+
     [Fact]
     public void Parse_EmptyDocument_ThrowsInvalidData()
     {

@@ -50,6 +50,18 @@ public sealed class StartupCheckTests
     }
 
     [Fact]
+    public async Task MissingRuleFile_RefusesToStartNamingTheSetting()
+    {
+        using var temp = new TempDirectory();
+        var missing = temp.Combine("no-such-rule.yml");
+        await using var node = NodeProcess.Start(temp.Combine("data"), FreePorts.Next(), FreePorts.Next(), FreePorts.Next(), $"--CertExportGrid:RuleFile={missing}");
+
+        Assert.Equal(2, await node.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("certexportgrid-node: The detection rule file (CertExportGrid:RuleFile) cannot be read:", node.Output, StringComparison.Ordinal);
+        Assert.Contains(missing, node.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OutOfRangeClusterPort_RefusesToStartWithTheSection()
     {
         using var temp = new TempDirectory();
