@@ -17,7 +17,12 @@ catch (Exception exception) when (exception is InvalidOperationException or Inva
 {
     // Configuration and environment mistakes (bad value, port in use, unusable folder, missing
     // file) end the process with one clear line, not a stack trace.
-    var message = exception is OptionsValidationException invalid ? OptionsErrorText.Format(invalid) : exception.Message;
+    var message = exception switch
+    {
+        OptionsValidationException invalid => OptionsErrorText.Format(invalid),
+        InvalidOperationException conversion => OptionsErrorText.Format(conversion),
+        _ => exception.Message,
+    };
     await Console.Error.WriteLineAsync($"certexportgrid-node: {message}");
     return 2;
 }
