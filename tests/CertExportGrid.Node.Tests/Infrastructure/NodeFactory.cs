@@ -1,6 +1,8 @@
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace CertExportGrid.Node.Tests.Infrastructure;
 
@@ -27,6 +29,9 @@ public sealed class NodeFactory : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>What the node logged, at the levels its configuration lets through (Warning by default).</summary>
+    public CapturedLogs Logs { get; } = new();
+
     public GrpcChannel CreateChannel() => GrpcChannel.ForAddress(Server.BaseAddress, new GrpcChannelOptions
     {
         HttpHandler = Server.CreateHandler(),
@@ -38,5 +43,7 @@ public sealed class NodeFactory : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+
+        builder.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(Logs));
     }
 }

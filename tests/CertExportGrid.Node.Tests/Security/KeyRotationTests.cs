@@ -33,7 +33,10 @@ public sealed class KeyRotationTests
 
         // A broken edit (bad hash) is logged and ignored: the previous keys stay in force.
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { CertExportGrid = new { Security = new { ApiKeys = new[] { new { Name = "x", Sha256 = "nothex", Roles = new[] { "read" } } } } } }));
-        await Task.Delay(1500);
+        // Waits for the node to say it read and refused the edit (event 1406), so the check below
+        // runs after the reload, not merely before it.
+        await Eventually.TrueAsync(() => Task.FromResult(factory.Logs.Contains(1406)), TimeSpan.FromSeconds(30),
+            () => $"no 'change ignored' log; logged: {string.Join(" | ", factory.Logs.Entries.Select(entry => entry.Message))}");
         Assert.Equal(StatusCode.OK, await StatusOfListAsync(nextChannel));
     }
 
