@@ -110,6 +110,7 @@ public static class NodeHostingExtensions
     public static WebApplication MapCertExportGrid(this WebApplication app)
     {
         var node = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<NodeOptions>>().Value;
+        _ = app.Services.GetService<DataFolderLock>(); // resolved, so the host releases it when disposed
         if (node.Role is NodeRole.All or NodeRole.Gateway)
         {
             app.MapGrpcService<IngestService>();

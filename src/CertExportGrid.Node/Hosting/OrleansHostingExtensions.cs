@@ -22,6 +22,11 @@ public static class OrleansHostingExtensions
         if (node.Storage == StorageKind.Sqlite)
         {
             StartupChecks.EnsureWritableDirectory(node.DataDirectory);
+
+            // Held until the host is disposed: a factory registration makes the container own it,
+            // and MapCertExportGrid resolves it so the container has it to dispose.
+            var folderLock = DataFolderLock.Acquire(node.DataDirectory);
+            builder.Services.AddSingleton(_ => folderLock);
         }
 
         StartupChecks.EnsurePortsFree(advertised, ("Orleans silo", cluster.SiloPort), ("Orleans gateway", cluster.GatewayPort));

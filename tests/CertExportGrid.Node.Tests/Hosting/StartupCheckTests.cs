@@ -62,6 +62,27 @@ public sealed class StartupCheckTests
     }
 
     [Fact]
+    public async Task SecondNodeOnTheSameDataFolder_RefusesToStart_AndAKilledNodeLeavesNoStaleLock()
+    {
+        using var temp = new TempDirectory();
+        var data = temp.Combine("data");
+        await using (var first = NodeProcess.Start(data, FreePorts.Next(), FreePorts.Next(), FreePorts.Next()))
+        {
+            await first.WaitUntilServingAsync(TimeSpan.FromSeconds(60));
+
+            await using var second = NodeProcess.Start(data, FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
+
+            Assert.Equal(2, await second.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains($"certexportgrid-node: The data folder '{data}' (CertExportGrid:DataDirectory / --data) is in use by another CertExportGrid node.", second.Output, StringComparison.Ordinal);
+            Assert.False(first.HasExited);
+            await first.KillAsync(); // SIGKILL: no clean-up runs
+        }
+
+        await using var next = NodeProcess.Start(data, FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
+        await next.WaitUntilServingAsync(TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
     public async Task OutOfRangeClusterPort_RefusesToStartWithTheSection()
     {
         using var temp = new TempDirectory();
