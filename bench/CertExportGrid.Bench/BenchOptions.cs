@@ -106,6 +106,13 @@ public sealed class BenchOptions
             }
         }
 
+        // Checked now, not after minutes of generating events for the first full-path run.
+        var needsNode = options.Only.Count == 0 || options.Only.Overlaps(["hot", "parsed", "distinct", "noise", "latency"]);
+        if (needsNode && !File.Exists(options.NodeDll))
+        {
+            throw new ArgumentException($"Server binary not found: {options.NodeDll}. Build it with: dotnet build -c Release src/CertExportGrid.Node (or give --node-dll).");
+        }
+
         return options;
     }
 

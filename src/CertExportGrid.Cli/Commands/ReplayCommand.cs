@@ -78,9 +78,10 @@ internal static class ReplayCommand
                 return false;
             }
 
-            if (file.StartsWith('-') && !File.Exists(file))
+            if (file.StartsWith('-'))
             {
-                // The parser hands unknown options to the FILE argument; say what it really is.
+                // The parser hands unknown options to the FILE argument; say what it really is,
+                // even when a file of that name exists (a mistyped option must not send a file).
                 await error.WriteLineAsync($"error: unknown option {file} (--help lists the options; a file whose name starts with '-' can be given as ./{file})");
                 return false;
             }

@@ -43,6 +43,29 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Replay_DashNameOfAnExistingFile_IsStillAnOption_ButDotSlashSendsIt()
+    {
+        // A mistyped option that happens to match a file name must not send that file.
+        var name = $"-dash-{Guid.NewGuid():N}.xml";
+        await File.WriteAllTextAsync(name, "<Event/>");
+        try
+        {
+            var (exit, _, err) = await RunAsync("replay", "--server", Unreachable, name);
+            Assert.Equal(1, exit);
+            Assert.Contains($"error: unknown option {name} (--help lists the options; a file whose name starts with '-' can be given as ./{name})", err);
+
+            // Given as ./NAME it is a file: the command goes past the argument checks and fails
+            // only on the unreachable server (exit 3), not on usage (exit 1).
+            var (sent, _, _) = await RunAsync("replay", "--server", Unreachable, "--max-attempts", "1", $"./{name}");
+            Assert.Equal(3, sent);
+        }
+        finally
+        {
+            File.Delete(name);
+        }
+    }
+
+    [Fact]
     public async Task Replay_NoFiles_ExitsWithUsageError()
     {
         var (exit, _, _) = await RunAsync("replay");
