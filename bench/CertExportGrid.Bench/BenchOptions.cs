@@ -50,6 +50,9 @@ public sealed class BenchOptions
     /// <summary>The scenario names --only accepts.</summary>
     public static readonly string[] Scenarios = ["parse", "transport", "hot", "parsed", "distinct", "noise", "latency", "memory"];
 
+    /// <summary>Scenarios that run without the child node (<see cref="NodeDll"/>).</summary>
+    private static readonly string[] InProcessScenarios = ["parse", "transport", "memory"];
+
     public static BenchOptions Parse(string[] args)
     {
         var options = new BenchOptions { Quick = args.Contains("--quick") };
@@ -107,7 +110,7 @@ public sealed class BenchOptions
         }
 
         // Checked now, not after minutes of generating events for the first full-path run.
-        var needsNode = options.Only.Count == 0 || options.Only.Overlaps(["hot", "parsed", "distinct", "noise", "latency"]);
+        var needsNode = options.Only.Count == 0 || options.Only.Except(InProcessScenarios).Any();
         if (needsNode && !File.Exists(options.NodeDll))
         {
             throw new ArgumentException($"Server binary not found: {options.NodeDll}. Build it with: dotnet build -c Release src/CertExportGrid.Node (or give --node-dll).");

@@ -53,8 +53,8 @@ internal sealed partial class DedupChunkStore(IGrainStorage storage, GrainId gra
         return chunks;
     }
 
-    /// <summary>Stores every sealed chunk that has no record yet; true when it stored any.</summary>
-    public async ValueTask<bool> StoreNewAsync(IEnumerable<DedupChunk> chunks)
+    /// <summary>Stores every sealed chunk that has no record yet.</summary>
+    public async ValueTask StoreNewAsync(IEnumerable<DedupChunk> chunks)
     {
         // Most writes seal nothing: find out without allocating before starting any store.
         List<Task>? stores = null;
@@ -66,13 +66,10 @@ internal sealed partial class DedupChunkStore(IGrainStorage storage, GrainId gra
             }
         }
 
-        if (stores is null)
+        if (stores is not null)
         {
-            return false;
+            await Task.WhenAll(stores);
         }
-
-        await Task.WhenAll(stores);
-        return true;
     }
 
     /// <summary>Deletes chunks no durable state names any more; a failure only leaves a stray record.</summary>

@@ -1,10 +1,11 @@
 using CertExportGrid.Detection.Keys;
 using CertExportGrid.Grains;
+using CertExportGrid.Node.Ingest;
 
 namespace CertExportGrid.Node.Findings;
 
 /// <summary>Reads current findings: keys from the index shards, state from the finding grains.</summary>
-public sealed class FindingsQuery(IGrainFactory grains)
+public sealed class FindingsQuery(IGrainFactory grains, FindingGrains findings)
 {
     private const int FetchParallelism = 64;
 
@@ -37,7 +38,7 @@ public sealed class FindingsQuery(IGrainFactory grains)
         await Parallel.ForEachAsync(
             Enumerable.Range(0, keys.Count),
             new ParallelOptions { MaxDegreeOfParallelism = FetchParallelism, CancellationToken = cancellationToken },
-            async (i, _) => results[i] = await grains.GetGrain<IExportFindingGrain>(keys[i].Encode()).GetFinding(includeRows));
+            async (i, _) => results[i] = await findings.Get(keys[i].Encode()).GetFinding(includeRows));
         return [.. results.OfType<FindingSnapshot>()];
     }
 

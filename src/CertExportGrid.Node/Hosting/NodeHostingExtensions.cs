@@ -135,6 +135,7 @@ public static class NodeHostingExtensions
         builder.Services.AddSingleton<ProtoEventMapper>();
         builder.Services.AddSingleton<NodeMetrics>();
         builder.Services.AddSingleton<BatchProcessor>();
+        builder.Services.AddSingleton<FindingGrains>();
         builder.Services.AddSingleton<GrainCallCoalescer>();
         builder.Services.AddSingleton<IngestAdmission>();
         builder.Services.AddSingleton<FindingsQuery>();

@@ -15,15 +15,10 @@ namespace CertExportGrid.Node.Ingest;
 /// are split back per submission. A failed call fails every submission in it; none of them was
 /// applied (the grain drops an activation whose write failed), so all are retryable.
 /// </remarks>
-public sealed class GrainCallCoalescer(IGrainFactory grains, IOptions<IngestOptions> options)
+public sealed class GrainCallCoalescer(FindingGrains grains, IOptions<IngestOptions> options)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
-
-    // GetGrain<T>(key) resolves T's grain interface by reflection on every call (Orleans 10.4),
-    // about 2 % of server CPU at this call rate; the types are resolved once instead.
-    // A class, so concurrent lanes see either nothing or both values (a struct could be torn).
-    private ResolvedGrainType? _findingGrainType;
 
     /// <summary>Applies <paramref name="observations"/> to the grain of <paramref name="key"/>, durably.</summary>
     public Task<ApplyResult> ApplyAsync(string key, ExportObservation[] observations)
@@ -59,7 +54,7 @@ public sealed class GrainCallCoalescer(IGrainFactory grains, IOptions<IngestOpti
 
     private async Task RunAsync(string key, Lane lane, List<Submission> group)
     {
-        var grain = FindingGrain(key);
+        var grain = grains.Get(key);
         while (true)
         {
             try
@@ -86,18 +81,6 @@ public sealed class GrainCallCoalescer(IGrainFactory grains, IOptions<IngestOpti
                 group = TakeNext(lane.Waiting, options.Value.MaxEventsPerGrainCall);
             }
         }
-    }
-
-    private IExportFindingGrain FindingGrain(string key)
-    {
-        if (_findingGrainType is not { } types)
-        {
-            var first = (GrainReference)grains.GetGrain<IExportFindingGrain>(key);
-            _findingGrainType = new ResolvedGrainType(first.GrainId.Type, first.InterfaceType);
-            return (IExportFindingGrain)first;
-        }
-
-        return (IExportFindingGrain)grains.GetGrain(GrainId.Create(types.Type, key), types.Interface);
     }
 
     /// <summary>At least one waiting submission, then more while the call stays within the cap.</summary>
@@ -168,8 +151,6 @@ public sealed class GrainCallCoalescer(IGrainFactory grains, IOptions<IngestOpti
         // remaining work on this lane's loop, which would hold up the next call for the key.
         public TaskCompletionSource<ApplyResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
-
-    private sealed record ResolvedGrainType(GrainType Type, GrainInterfaceType Interface);
 
     private sealed class Lane
     {

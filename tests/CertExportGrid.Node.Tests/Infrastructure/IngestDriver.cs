@@ -44,6 +44,10 @@ public static class IngestDriver
     }
 
     /// <summary>Sends one batch on an open stream and returns its acknowledgement.</summary>
+    /// <summary>Sends one batch of <paramref name="events"/> on a new stream and returns its ack.</summary>
+    public static async Task<BatchAck> SendBatchAsync(GrpcChannel channel, string id, IEnumerable<EventXml> events) =>
+        (await SendAsync(channel, [Batch(id, events.Select(e => e.Render()))]))[0];
+
     public static async Task<BatchAck> RoundTripAsync(AsyncDuplexStreamingCall<EventBatch, BatchAck> call, string id, IEnumerable<EventXml> events)
     {
         await call.RequestStream.WriteAsync(Batch(id, events.Select(e => e.Render())));

@@ -32,7 +32,7 @@ public sealed class HostBindingTests : IAsyncLifetime
             new EventXml { Computer = "WKS-001.corp.example.test.evil", RecordId = 5 },
         };
 
-        var ack = (await IngestDriver.SendAsync(branch, [IngestDriver.Batch("b", events.Select(e => e.Render()))]))[0];
+        var ack = await IngestDriver.SendBatchAsync(branch, "b", events);
 
         Assert.Equal(3u, ack.Accepted);
         Assert.Equal([1u, 4u], ack.Rejected.Select(r => r.Index));

@@ -69,7 +69,7 @@ public sealed class RateLimitTests
         var hot = Enumerable.Range(1, 5).Select(i => new EventXml { Computer = "HOT-01", RecordId = i });
         var cold = Enumerable.Range(1, 2).Select(i => new EventXml { Computer = "COLD-01", RecordId = i });
 
-        var ack = (await IngestDriver.SendAsync(channel, [IngestDriver.Batch("b", hot.Concat(cold).Select(e => e.Render()))]))[0];
+        var ack = await IngestDriver.SendBatchAsync(channel, "b", hot.Concat(cold));
 
         Assert.Equal(5u, ack.Accepted);
         Assert.Equal([3u, 4u], ack.Rejected.Select(r => r.Index));
@@ -87,17 +87,16 @@ public sealed class RateLimitTests
             ["CertExportGrid:Ingest:RateLimits:KeyBurst"] = "1",
         });
         using var channel = factory.CreateChannel();
-        var first = (await IngestDriver.SendAsync(channel, [IngestDriver.Batch("a", [new EventXml { Computer = "HOT-02", RecordId = 1 }.Render()])]))[0];
+        var first = await IngestDriver.SendBatchAsync(channel, "a", [new EventXml { Computer = "HOT-02", RecordId = 1 }]);
         Assert.Equal(1u, first.Accepted);
 
         // HOT-02 has no budget left: all of its events are refused, and the batch's other key is not affected.
-        var events = new[]
-        {
+        var ack = await IngestDriver.SendBatchAsync(channel, "b",
+        [
             new EventXml { Computer = "HOT-02", RecordId = 2 },
             new EventXml { Computer = "COLD-02", RecordId = 1 },
             new EventXml { Computer = "HOT-02", RecordId = 3 },
-        };
-        var ack = (await IngestDriver.SendAsync(channel, [IngestDriver.Batch("b", events.Select(e => e.Render()))]))[0];
+        ]);
 
         Assert.Equal(1u, ack.Accepted);
         Assert.Equal([0u, 2u], ack.Rejected.Select(r => r.Index));
