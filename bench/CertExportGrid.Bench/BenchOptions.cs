@@ -34,6 +34,9 @@ public sealed class BenchOptions
 
     public TimeSpan ParseDuration { get; private set; }
 
+    /// <summary>How long each node is warmed up before a measurement (see <see cref="Load.Warmup"/>).</summary>
+    public TimeSpan WarmupDuration { get; private set; }
+
     /// <summary>Keys activated for the memory-per-grain measurement.</summary>
     public int MemoryGrains { get; private set; }
 
@@ -61,6 +64,7 @@ public sealed class BenchOptions
         options.EventsPerDistinctKey = options.Quick ? 1 : 2;
         options.LatencyDuration = TimeSpan.FromSeconds(options.Quick ? 4 : 15);
         options.ParseDuration = TimeSpan.FromSeconds(options.Quick ? 1.5 : 4);
+        options.WarmupDuration = TimeSpan.FromSeconds(options.Quick ? 8 : 20);
         options.MemoryGrains = options.Quick ? 20_000 : 100_000;
         options.NodeDll = Path.Combine(RepoRoot(), "src", "CertExportGrid.Node", "bin", "Release", "net10.0", "CertExportGrid.Node.dll");
 
@@ -91,6 +95,7 @@ public sealed class BenchOptions
                 case "--rate": options.LatencyRate = Int(); break;
                 case "--latency-seconds": options.LatencyDuration = TimeSpan.FromSeconds(Int()); break;
                 case "--grains": options.MemoryGrains = Int(); break;
+                case "--warmup-seconds": options.WarmupDuration = TimeSpan.FromSeconds(Int(0)); break;
                 case "--node-dll": options.NodeDll = Path.GetFullPath(Value()); break;
                 case "--node-setting":
                     var pair = Value().Split('=', 2);

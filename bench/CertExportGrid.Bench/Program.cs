@@ -15,6 +15,7 @@ if (args is ["--help"] or ["-h"])
           --only a,b                   parse,transport,hot,parsed,distinct,noise,latency,memory
           --hot-events N --hot-keys N --distinct-keys N --events-per-key N --noise-percent N
           --batch N --streams N --window N --rate N --latency-seconds N --grains N
+          --warmup-seconds N           warm-up per node before measuring (default 20, quick 8)
           --repeat N                   each full-path scenario N times on fresh nodes (median reported)
           --node-dll PATH              another build of the server, for A/B runs
           --node-setting KEY=VALUE     passed to the child node
@@ -40,7 +41,7 @@ report.Header(options);
 
 var generator = new EventGenerator("hot");
 var hotEvents = generator.Generate(options.HotEvents, options.HotKeys, withParsed: options.Runs("parsed"));
-var warmup = EventGenerator.ToBatches(new EventGenerator("warm").Generate(Math.Min(20_000, options.HotEvents / 5), options.HotKeys, withParsed: true), options.BatchSize, parsed: false, "warm");
+var hotShape = new WorkloadShape(options.HotKeys, Parsed: false);
 
 double parseSingle = double.NaN, parseAll = double.NaN;
 if (options.Runs("parse"))
@@ -55,7 +56,7 @@ if (options.Runs("transport"))
 {
     await using var discard = await DiscardIngestServer.StartAsync();
     using var channel = IngestLoad.OpenChannel(discard.Url);
-    await IngestLoad.RunAsync(channel, warmup, options.Streams, options.Window);
+    await Warmup.RunAsync(channel, hotShape, options);
     var transport = await IngestLoad.RunAsync(channel, hotRaw, options.Streams, options.Window);
     report.Line("transport only (raw XML, discard server)", transport.EventsPerSecond, $"{transport.Events} events acked in {transport.Elapsed.TotalSeconds:F2} s");
 }
@@ -63,7 +64,7 @@ if (options.Runs("transport"))
 double fullRaw = double.NaN, fullParsed = double.NaN;
 if (options.Runs("hot"))
 {
-    var result = await Repeated(() => FullPathRun.RunAsync(options, warmup, hotRaw));
+    var result = await Repeated(() => FullPathRun.RunAsync(options, hotShape, hotRaw));
     fullRaw = result.Median.Load.EventsPerSecond;
     report.Full($"full path, raw XML, {options.HotKeys} hot keys", result);
 }
@@ -71,7 +72,7 @@ if (options.Runs("hot"))
 if (options.Runs("parsed"))
 {
     var hotParsed = EventGenerator.ToBatches(hotEvents, options.BatchSize, parsed: true, "hotp");
-    var result = await Repeated(() => FullPathRun.RunAsync(options, warmup, hotParsed));
+    var result = await Repeated(() => FullPathRun.RunAsync(options, hotShape with { Parsed = true }, hotParsed));
     fullParsed = result.Median.Load.EventsPerSecond;
     report.Full($"full path, pre-parsed, {options.HotKeys} hot keys", result);
 }
@@ -83,7 +84,7 @@ if (options.Runs("distinct"))
 {
     var distinct = new EventGenerator("cold").Generate(options.DistinctKeys * options.EventsPerDistinctKey, options.DistinctKeys, withParsed: false);
     var coldBatches = EventGenerator.ToBatches(distinct, options.BatchSize, parsed: false, "cold");
-    var result = await Repeated(() => FullPathRun.RunAsync(options, warmup, coldBatches));
+    var result = await Repeated(() => FullPathRun.RunAsync(options, new WorkloadShape(options.DistinctKeys, Parsed: false), coldBatches));
     report.Full($"full path, raw XML, {options.DistinctKeys:N0} distinct keys", result);
 }
 
@@ -91,7 +92,7 @@ if (options.Runs("noise"))
 {
     var noisy = new EventGenerator("noise").Generate(options.HotEvents, options.HotKeys, withParsed: false, options.NoisePercent);
     var noisyBatches = EventGenerator.ToBatches(noisy, options.BatchSize, parsed: false, "noise");
-    var result = await Repeated(() => FullPathRun.RunAsync(options, warmup, noisyBatches));
+    var result = await Repeated(() => FullPathRun.RunAsync(options, hotShape with { NoisePercent = options.NoisePercent }, noisyBatches));
     report.Full($"full path, raw XML, hot keys, {options.NoisePercent}% out-of-scope noise", result);
 }
 
@@ -104,7 +105,7 @@ if (options.Runs("latency"))
     // the latency keys are still new, so their first contact is inside the measurement.
     using (var warmChannel = IngestLoad.OpenChannel(node.Url))
     {
-        await IngestLoad.RunAsync(warmChannel, warmup, options.Streams, options.Window);
+        await Warmup.RunAsync(warmChannel, hotShape, options);
     }
 
     var latency = await LatencyRun.RunAsync(node.Url, new EventGenerator("lat"), options.LatencyRate, options.LatencyDuration, options.HotKeys);

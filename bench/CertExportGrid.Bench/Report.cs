@@ -13,7 +13,7 @@ public sealed class Report
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"CertExportGrid bench {(options.Quick ? "(quick) " : "")}{DateTime.UtcNow:yyyy-MM-dd HH:mm}Z, {Environment.ProcessorCount} cores, .NET {Environment.Version}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"hot events {options.HotEvents:N0} over {options.HotKeys} keys; distinct keys {options.DistinctKeys:N0} x {options.EventsPerDistinctKey}; batch {options.BatchSize}; {options.Streams} streams x window {options.Window}; node {options.NodeDll}"));
+            $"hot events {options.HotEvents:N0} over {options.HotKeys} keys; distinct keys {options.DistinctKeys:N0} x {options.EventsPerDistinctKey}; batch {options.BatchSize}; {options.Streams} streams x window {options.Window}; warm-up {options.WarmupDuration.TotalSeconds:F0} s per node; node {options.NodeDll}"));
     }
 
     public void Line(string what, double eventsPerSecond, string note) =>
@@ -25,7 +25,7 @@ public sealed class Report
         var load = result.Load;
         var spread = repeated.Runs.Count == 1 ? "" :
             $"median of {repeated.Runs.Count} runs ({string.Join(" / ", repeated.Runs.Select(run => run.Load.EventsPerSecond.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))}); ";
-        var note = spread + $"{load.Events:N0} events in {load.Elapsed.TotalSeconds:F2} s; accepted {load.Accepted:N0}, ignored {load.Ignored:N0}, dup {load.Duplicates:N0}, rejected {load.Rejected:N0}; " +
+        var note = spread + $"{load.Events:N0} events in {load.Elapsed.TotalSeconds:F2} s after {result.WarmupEvents:N0} warm-up events; accepted {load.Accepted:N0}, ignored {load.Ignored:N0}, dup {load.Duplicates:N0}, rejected {load.Rejected:N0}; " +
             $"subscriber {result.SubscriberUpdates:N0} updates, {result.SubscriberGaps} gaps; server CPU {result.ServerCpu.TotalSeconds:F1} s ({result.ServerCpuMsPerKEvents:F1} ms/1k events), client CPU {result.ClientCpu.TotalSeconds:F1} s" +
             (result.StorageKBPerKEvents is { } kb ? $"; storage writes {kb:N0} KB/1k events" : "") +
             (result.AllocatedBytesPerEvent is { } allocated ? $"; allocated {allocated:N0} B/event, GC paused {result.GcPauseMsPerKEvents:F1} ms/1k events" : "");

@@ -1,13 +1,12 @@
 using System.Diagnostics;
 using CertExportGrid.Bench.Hosting;
 using CertExportGrid.Bench.Load;
-using CertExportGrid.Bench.Workloads;
 using CertExportGrid.Contracts.V1;
 
 namespace CertExportGrid.Bench.Scenarios;
 
 /// <summary>One full-path run and where the CPU went.</summary>
-public sealed record FullPathResult(LoadResult Load, long SubscriberUpdates, long SubscriberGaps, TimeSpan ServerCpu, TimeSpan ClientCpu, long? StorageBytes, RuntimeTotals? Runtime)
+public sealed record FullPathResult(LoadResult Load, long WarmupEvents, long SubscriberUpdates, long SubscriberGaps, TimeSpan ServerCpu, TimeSpan ClientCpu, long? StorageBytes, RuntimeTotals? Runtime)
 {
     /// <summary>Managed bytes the server allocated per event, when known.</summary>
     public double? AllocatedBytesPerEvent => Runtime?.AllocatedBytes / (double)Load.Events;
@@ -28,15 +27,15 @@ public sealed record FullPathResult(LoadResult Load, long SubscriberUpdates, lon
 /// </summary>
 public static class FullPathRun
 {
-    public static async Task<FullPathResult> RunAsync(BenchOptions options, EventBatch[] warmup, EventBatch[] batches)
+    public static async Task<FullPathResult> RunAsync(BenchOptions options, WorkloadShape shape, EventBatch[] batches)
     {
         await using var node = await NodeProcess.StartAsync(options.NodeDll, options.NodeSettings);
         using var channel = IngestLoad.OpenChannel(node.Url);
         await using var subscriber = new SubscriberProbe(channel);
         await subscriber.Connected;
 
-        // Warm-up on other keys: JIT, connection, storage file; its events are not counted.
-        await IngestLoad.RunAsync(channel, warmup, options.Streams, options.Window);
+        // Warm-up on other keys: JIT tiers, connection, storage file; its events are not counted.
+        var warmupEvents = await Warmup.RunAsync(channel, shape, options);
 
         var runtime = await node.RuntimeTotalsAsync();
         var serverCpu = node.CpuTime();
@@ -52,7 +51,7 @@ public static class FullPathRun
 
         // Updates are fanned out after the ack; give the last ones a moment to arrive.
         await Task.Delay(500);
-        return new FullPathResult(load, subscriber.Updates, subscriber.Gaps, serverCpu, clientCpu, written, runtime);
+        return new FullPathResult(load, warmupEvents, subscriber.Updates, subscriber.Gaps, serverCpu, clientCpu, written, runtime);
     }
 }
 
