@@ -22,8 +22,8 @@ public sealed class NodeMetrics
         _events = meter.CreateCounter<long>("certexportgrid.ingest.events", "{event}", "Events received, by outcome (accepted, duplicate, ignored, rejected, unavailable) and reason.");
         _batches = meter.CreateCounter<long>("certexportgrid.ingest.batches", "{batch}", "Batches acknowledged.");
         _ackLatency = meter.CreateHistogram<double>("certexportgrid.ingest.ack_latency", "ms", "Time from receiving a batch to its acknowledgement.");
-        _updatesDelivered = meter.CreateCounter<long>("certexportgrid.findings.updates_delivered", "{update}", "Finding updates queued to subscribers.");
-        _updatesDropped = meter.CreateCounter<long>("certexportgrid.findings.updates_dropped", "{update}", "Finding updates discarded because a subscriber fell behind (each followed by a gap signal).");
+        _updatesDelivered = meter.CreateCounter<long>("certexportgrid.findings.updates_delivered", "{update}", "Finding updates sent to subscribers.");
+        _updatesDropped = meter.CreateCounter<long>("certexportgrid.findings.updates_dropped", "{update}", "Finding updates a subscriber missed because it fell further behind than the update log holds (each loss is one gap signal, then a snapshot).");
         _streamsRefused = meter.CreateCounter<long>("certexportgrid.ingest.streams_refused", "{stream}", "Ingest streams refused because the gateway had too many open.");
         _subscribers = meter.CreateUpDownCounter<long>("certexportgrid.findings.subscribers", "{subscriber}", "Connected findings subscribers.");
 
@@ -65,7 +65,7 @@ public sealed class NodeMetrics
 
     public void UpdateDelivered() => _updatesDelivered.Add(1);
 
-    public void UpdateDropped() => _updatesDropped.Add(1);
+    public void UpdatesDropped(long count) => _updatesDropped.Add(count);
 
     public void SubscriberConnected() => _subscribers.Add(1);
 

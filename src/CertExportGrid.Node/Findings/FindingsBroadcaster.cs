@@ -7,8 +7,9 @@ namespace CertExportGrid.Node.Findings;
 
 /// <summary>
 /// This gateway's end of the fan-out: an Orleans observer registered with the hub grain (renewed
-/// well within its lease) that copies each update into the buffer of every matching local
-/// subscriber. Offering never blocks, so one slow subscriber cannot hold up the others or ingest.
+/// well within its lease) that logs each update and offers it to every matching local subscriber.
+/// Offering never blocks, so one slow subscriber cannot hold up the others or ingest; a subscriber
+/// that is behind reads what it missed from the log (<see cref="Subscriber"/>).
 /// </summary>
 public sealed class FindingsBroadcaster(
     IGrainFactory grains,
@@ -62,41 +63,34 @@ public sealed class FindingsBroadcaster(
 
             foreach (var subscriber in _subscribers.Values)
             {
-                if (!subscriber.Matcher.Matches(update))
+                if (subscriber.Matcher.Matches(update))
                 {
-                    continue;
-                }
-
-                if (subscriber.Offer(sequence, update))
-                {
-                    metrics.UpdateDelivered();
-                }
-                else
-                {
-                    metrics.UpdateDropped();
+                    subscriber.Offer(sequence, update);
                 }
             }
         }
     }
 
     /// <summary>
-    /// Registers a subscriber. With <paramref name="resumeAfter"/>, queues the logged updates after
-    /// that sequence first; <see cref="Registration.Resumed"/> is false when they are no longer held.
+    /// Registers a subscriber. With <paramref name="resumeAfter"/>, it starts by reading the logged
+    /// updates after that sequence; <see cref="Registration.Resumed"/> is false when they are no longer held.
     /// </summary>
     public Registration Add(FindingMatcher matcher, long? resumeAfter = null)
     {
-        var subscriber = new Subscriber(Interlocked.Increment(ref _nextId), matcher, options.Value.BufferSize);
+        Subscriber subscriber;
         var resumed = false;
         long registeredAt;
         lock (_gate)
         {
-            if (resumeAfter is { } after && _log.TryReadAfter(after, out var missed))
+            registeredAt = _log.Newest;
+            var startAfter = registeredAt;
+            if (resumeAfter is { } after && _log.Holds(after))
             {
-                subscriber.Preload(missed.Where(entry => matcher.Matches(entry.Update)));
+                startAfter = after;
                 resumed = true;
             }
 
-            registeredAt = _log.Newest;
+            subscriber = new Subscriber(Interlocked.Increment(ref _nextId), matcher, options.Value.BufferSize, _log, _gate, startAfter);
             _subscribers[subscriber.Id] = subscriber;
         }
 

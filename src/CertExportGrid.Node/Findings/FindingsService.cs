@@ -12,6 +12,7 @@ public sealed class FindingsService(
     FindingsBroadcaster broadcaster,
     FindingsQuery query,
     IHostApplicationLifetime lifetime,
+    NodeMetrics metrics,
     ILogger<FindingsService> logger) : Contracts.V1.Findings.FindingsBase
 {
     private const int DefaultPageSize = 1_000;
@@ -63,9 +64,10 @@ public sealed class FindingsService(
                 if (item.IsGap)
                 {
                     NodeLog.SubscriberGap(logger, subscriber.Id, item.Dropped);
+                    metrics.UpdatesDropped(item.Dropped);
                     await responseStream.WriteAsync(new SubscribeResponse
                     {
-                        Gap = new Gap { Dropped = (ulong)item.Dropped, Reason = "subscriber buffer full; a fresh snapshot follows" },
+                        Gap = new Gap { Dropped = (ulong)item.Dropped, Reason = "subscriber fell further behind than this gateway's update log holds; a fresh snapshot follows" },
                     }, cancellationToken);
                     await SendSnapshotAsync(matcher, item.Sequence, sent, responseStream, cancellationToken);
                     continue;
@@ -170,6 +172,7 @@ public sealed class FindingsService(
         }
 
         sent[key] = update.Version;
+        metrics.UpdateDelivered();
         await stream.WriteAsync(new SubscribeResponse
         {
             Finding = FindingMapper.ToProto(update),

@@ -29,18 +29,32 @@ public sealed class UpdateLog(int capacity)
         return Newest;
     }
 
-    /// <summary>Updates after <paramref name="afterSequence"/>, oldest first; false when some are no longer held.</summary>
-    public bool TryReadAfter(long afterSequence, out List<(long Sequence, FindingSnapshot Update)> updates)
+    /// <summary>True when every update after <paramref name="afterSequence"/> is still held.</summary>
+    public bool Holds(long afterSequence) => afterSequence <= Newest && afterSequence >= Oldest - 1;
+
+    /// <summary>
+    /// Adds to <paramref name="into"/> the next updates after <paramref name="afterSequence"/> that
+    /// <paramref name="matches"/> accepts, oldest first, until it holds <paramref name="max"/> or the
+    /// newest was read; <paramref name="readThrough"/> is the last sequence looked at. False (and
+    /// nothing read) when some of those updates are no longer held.
+    /// </summary>
+    public bool TryReadAfter(long afterSequence, int max, Func<FindingSnapshot, bool> matches, List<(long Sequence, FindingSnapshot Update)> into, out long readThrough)
     {
-        updates = [];
-        if (afterSequence > Newest || afterSequence < Oldest - 1)
+        readThrough = afterSequence;
+        if (!Holds(afterSequence))
         {
             return false;
         }
 
-        for (var sequence = afterSequence + 1; sequence <= Newest; sequence++)
+        for (var sequence = afterSequence + 1; sequence <= Newest && into.Count < max; sequence++)
         {
-            updates.Add(_ring[sequence % _ring.Length]);
+            var entry = _ring[sequence % _ring.Length];
+            if (matches(entry.Update))
+            {
+                into.Add(entry);
+            }
+
+            readThrough = sequence;
         }
 
         return true;

@@ -7,9 +7,10 @@ using Xunit.Abstractions;
 namespace CertExportGrid.Node.Tests.Findings;
 
 /// <summary>
-/// A subscriber that never reads, over real HTTP/2 on loopback (so flow control really blocks the
-/// server's writes): ingest completes, the subscriber gets the documented treatment (a Gap, then a
-/// snapshot) when it finally reads, and a reading subscriber next to it misses nothing. The ingest
+/// A subscriber that stops reading, over real HTTP/2 on loopback (so flow control really blocks the
+/// server's writes): ingest completes; when it reads again it gets every update it missed from the
+/// gateway's update log, or, when it fell further behind than the log holds, the documented
+/// treatment (a Gap, then a snapshot); a reading subscriber next to it misses nothing. The ingest
 /// rates with and without the stalled subscriber are printed, not asserted.
 /// </summary>
 public sealed class SlowSubscriberTests(ITestOutputHelper output)
@@ -18,11 +19,44 @@ public sealed class SlowSubscriberTests(ITestOutputHelper output)
     private const int Keys = 1_000;
 
     [Fact]
-    public async Task NeverReadingSubscriber_IngestUnaffected_GetsGapThenSnapshot()
+    public async Task StalledSubscriberWithinLog_ReadsOnFromLog_MissesNothingAndGetsNoGap()
+    {
+        using var temp = new TempDirectory();
+        // Buffer of 100, log of 100,000: the stalled subscriber is far behind its buffer, not the log.
+        await using var node = NodeProcess.Start(temp.Combine("data"), FreePorts.Next(), FreePorts.Next(), FreePorts.Next(),
+            "--CertExportGrid:Subscribers:BufferSize=100");
+        await node.WaitUntilServingAsync(TimeSpan.FromSeconds(60));
+        using var channel = GrpcChannel.ForAddress(node.Url);
+        var client = new CertExportGrid.Contracts.V1.Findings.FindingsClient(channel);
+
+        using var stalled = client.Subscribe(new SubscribeRequest());
+        var rate = await IngestRateAsync(channel, firstRecordId: 1);
+        output.WriteLine($"ingest: {rate:F0} events/s with a subscriber that is not reading");
+
+        // Reading at last: every key's updates arrive with rising versions up to the final one.
+        var versions = new Dictionary<(string, string), ulong>();
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var findings = await IngestDriver.ListAllAsync(channel);
+        var final = findings.ToDictionary(finding => (finding.Dest, finding.Subject), finding => finding.Version);
+        while (versions.Count < Keys || versions.Any(entry => entry.Value != final[entry.Key]))
+        {
+            Assert.True(await stalled.ResponseStream.MoveNext(patience.Token), "the stream ended early");
+            var message = stalled.ResponseStream.Current;
+            Assert.Equal(SubscribeResponse.KindOneofCase.Finding, message.KindCase);
+            var key = (message.Finding.Dest, message.Finding.Subject);
+            Assert.True(message.Finding.Version > versions.GetValueOrDefault(key), "a version went backwards");
+            versions[key] = message.Finding.Version;
+        }
+
+        Assert.All(findings, finding => Assert.Equal(20ul, finding.Count));
+    }
+
+    [Fact]
+    public async Task NeverReadingSubscriberBeyondLog_IngestUnaffected_GetsGapThenSnapshot()
     {
         using var temp = new TempDirectory();
         await using var node = NodeProcess.Start(temp.Combine("data"), FreePorts.Next(), FreePorts.Next(), FreePorts.Next(),
-            "--CertExportGrid:Subscribers:BufferSize=100");
+            "--CertExportGrid:Subscribers:BufferSize=100", "--CertExportGrid:Subscribers:ResumeLogSize=100");
         await node.WaitUntilServingAsync(TimeSpan.FromSeconds(60));
         using var channel = GrpcChannel.ForAddress(node.Url);
         var client = new CertExportGrid.Contracts.V1.Findings.FindingsClient(channel);

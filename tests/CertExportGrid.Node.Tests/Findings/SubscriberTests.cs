@@ -3,71 +3,176 @@ using CertExportGrid.Node.Findings;
 
 namespace CertExportGrid.Node.Tests.Findings;
 
-/// <summary>The per-subscriber buffer: bounded, never blocking, overflow visible as a gap.</summary>
+/// <summary>
+/// The per-subscriber buffer: bounded and never blocking; a subscriber behind its buffer reads on
+/// from the update log, and only one behind the log gets a gap.
+/// </summary>
 public sealed class SubscriberTests
 {
+    private readonly Lock _logGate = new();
+
     [Fact]
-    public async Task Offer_BeyondCapacity_DropsBufferAndSignalsGapWithCountAndLastSequence()
+    public async Task BeyondCapacity_WithinLog_DeliversEveryUpdateInOrderWithoutGap()
     {
-        var subscriber = new Subscriber(1, new FindingMatcher(null), capacity: 3);
-        for (var version = 1; version <= 5; version++)
+        var log = new UpdateLog(capacity: 100);
+        var subscriber = Subscribe(log, capacity: 3);
+        Publish(log, subscriber, 1, 2, 3, 4, 5, 6, 7);
+
+        var items = await TakeAsync(subscriber, 7);
+
+        Assert.DoesNotContain(items, item => item.IsGap);
+        Assert.Equal([1L, 2, 3, 4, 5, 6, 7], items.Select(item => item.Sequence));
+        Assert.Equal([1L, 2, 3, 4, 5, 6, 7], items.Select(item => item.Update!.Version));
+        Assert.False(subscriber.HasPending);
+    }
+
+    [Fact]
+    public async Task BehindThenCaughtUp_RejoinsLiveUpdates()
+    {
+        var log = new UpdateLog(capacity: 100);
+        var subscriber = Subscribe(log, capacity: 2);
+        Publish(log, subscriber, 1, 2, 3, 4);
+        _ = await TakeAsync(subscriber, 4);
+
+        // Caught up: the next update is queued live again, and a waiting reader is woken for it.
+        var pending = subscriber.NextAsync(CancellationToken.None);
+        Assert.False(pending.IsCompleted);
+        Assert.True(PublishOne(log, subscriber, 5));
+
+        var live = await pending.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal((5L, 5L), (live.Sequence, live.Update!.Version));
+    }
+
+    [Fact]
+    public async Task Behind_ReadsOnlyMatchingUpdatesFromLog()
+    {
+        var log = new UpdateLog(capacity: 100);
+        var subscriber = Subscribe(log, capacity: 2, new FindingMatcher(new() { Subjects = { "a" } }));
+        for (var version = 1; version <= 8; version++)
         {
-            subscriber.Offer(version, Update(version));
+            lock (_logGate)
+            {
+                var update = Update(version, subject: version % 2 == 0 ? "a" : "b");
+                var sequence = log.Append(update);
+                if (subscriber.Matcher.Matches(update))
+                {
+                    subscriber.Offer(sequence, update);
+                }
+            }
         }
+
+        var items = await TakeAsync(subscriber, 4);
+
+        Assert.Equal([2L, 4, 6, 8], items.Select(item => item.Update!.Version));
+        Assert.All(items, item => Assert.Equal("a", item.Update!.Subject));
+    }
+
+    [Fact]
+    public async Task BehindFurtherThanLogHolds_SignalsGapWithCountAndNewestSequence_ThenLiveAgain()
+    {
+        var log = new UpdateLog(capacity: 4);
+        var subscriber = Subscribe(log, capacity: 2);
+        Publish(log, subscriber, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
 
         var gap = await subscriber.NextAsync(CancellationToken.None);
 
         Assert.True(gap.IsGap);
-        Assert.Equal((5L, 5L), (gap.Dropped, gap.Sequence));
-        // The gap replaced everything buffered: nothing else is waiting.
-        Assert.False(subscriber.NextAsync(CancellationToken.None).IsCompleted);
+        // All ten were offered and none was taken; a snapshot read now covers up to sequence 10.
+        Assert.Equal((10L, 10L), (gap.Dropped, gap.Sequence));
+        Assert.False(subscriber.HasPending);
+
+        Assert.True(PublishOne(log, subscriber, 11));
+        var next = await subscriber.NextAsync(CancellationToken.None);
+        Assert.Equal((11L, false), (next.Update!.Version, next.IsGap));
     }
 
     [Fact]
-    public async Task Offer_AfterGapConsumed_DeliversAgainInOrder()
+    public async Task GapCount_LeavesOutWhatWasDeliveredBeforeFallingBehind()
     {
-        var subscriber = new Subscriber(1, new FindingMatcher(null), capacity: 2);
-        subscriber.Offer(1, Update(1));
-        subscriber.Offer(2, Update(2));
-        Assert.False(subscriber.Offer(3, Update(3)));
-        _ = await subscriber.NextAsync(CancellationToken.None);
+        var log = new UpdateLog(capacity: 4);
+        var subscriber = Subscribe(log, capacity: 2);
+        Publish(log, subscriber, 1, 2);
+        _ = await TakeAsync(subscriber, 2);
+        Publish(log, subscriber, 3, 4, 5, 6, 7, 8, 9);
 
-        Assert.True(subscriber.Offer(4, Update(4)));
-        Assert.True(subscriber.Offer(5, Update(5)));
-        var first = await subscriber.NextAsync(CancellationToken.None);
-        var second = await subscriber.NextAsync(CancellationToken.None);
+        var gap = await subscriber.NextAsync(CancellationToken.None);
 
-        Assert.Equal((4L, 4L, false), (first.Sequence, first.Update!.Version, first.IsGap));
-        Assert.Equal(5L, second.Update!.Version);
+        Assert.Equal((7L, 9L), (gap.Dropped, gap.Sequence));
     }
 
     [Fact]
-    public async Task Preload_LargerThanCapacity_DeliveredWholeBeforeLiveUpdates()
+    public async Task StartedBehind_ResumesWithLoggedUpdatesBeforeLiveOnes()
     {
-        var subscriber = new Subscriber(1, new FindingMatcher(null), capacity: 2);
-        subscriber.Preload(Enumerable.Range(1, 5).Select(i => ((long)i, Update(i))));
-        Assert.True(subscriber.Offer(6, Update(6)));
-
-        var sequences = new List<long>();
-        for (var i = 0; i < 6; i++)
+        var log = new UpdateLog(capacity: 100);
+        lock (_logGate)
         {
-            sequences.Add((await subscriber.NextAsync(CancellationToken.None)).Sequence);
+            for (var version = 1; version <= 5; version++)
+            {
+                log.Append(Update(version));
+            }
         }
 
-        Assert.Equal([1, 2, 3, 4, 5, 6], sequences);
+        Subscriber subscriber;
+        lock (_logGate)
+        {
+            subscriber = new Subscriber(1, new FindingMatcher(null), capacity: 2, log, _logGate, startAfter: 2);
+        }
+
+        Publish(log, subscriber, 6);
+        var items = await TakeAsync(subscriber, 4);
+
+        Assert.Equal([3L, 4, 5, 6], items.Select(item => item.Sequence));
     }
 
     [Fact]
     public async Task NextAsync_WaitsUntilOffered()
     {
-        var subscriber = new Subscriber(1, new FindingMatcher(null), capacity: 4);
+        var log = new UpdateLog(capacity: 100);
+        var subscriber = Subscribe(log, capacity: 4);
         var pending = subscriber.NextAsync(CancellationToken.None);
         Assert.False(pending.IsCompleted);
 
-        subscriber.Offer(9, Update(9));
+        Publish(log, subscriber, 9);
 
         var item = await pending.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(9L, item.Update!.Version);
+    }
+
+    private Subscriber Subscribe(UpdateLog log, int capacity, FindingMatcher? matcher = null)
+    {
+        lock (_logGate)
+        {
+            return new Subscriber(1, matcher ?? new FindingMatcher(null), capacity, log, _logGate, log.Newest);
+        }
+    }
+
+    /// <summary>What the fan-out does: append to the log and offer, under the log's lock.</summary>
+    private void Publish(UpdateLog log, Subscriber subscriber, params long[] versions)
+    {
+        foreach (var version in versions)
+        {
+            PublishOne(log, subscriber, version);
+        }
+    }
+
+    private bool PublishOne(UpdateLog log, Subscriber subscriber, long version)
+    {
+        lock (_logGate)
+        {
+            var update = Update(version);
+            return subscriber.Offer(log.Append(update), update);
+        }
+    }
+
+    private static async Task<List<SubscriberItem>> TakeAsync(Subscriber subscriber, int count)
+    {
+        var items = new List<SubscriberItem>();
+        for (var i = 0; i < count; i++)
+        {
+            items.Add(await subscriber.NextAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)));
+        }
+
+        return items;
     }
 
     internal static FindingSnapshot Update(long version, string subject = "s") => new()
