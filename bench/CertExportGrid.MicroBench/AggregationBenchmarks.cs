@@ -24,7 +24,7 @@ public class AggregationBenchmarks
         _dedup = new DedupWindow(sealedChunks: null, openChunks: null, legacy: null, 4_096);
         for (var i = 0; i < 4_096; i++)
         {
-            Apply(Observation(i));
+            _ = Apply(Observation(i));
         }
 
         _nextRecord = 4_096;
@@ -38,20 +38,32 @@ public class AggregationBenchmarks
             _observations[i] = Observation(_nextRecord++);
         }
 
+        ExportObservation? latest = null;
         foreach (var observation in _observations)
         {
-            Apply(observation);
+            if (Apply(observation))
+            {
+                latest = FindingAggregator.Later(latest, observation);
+            }
+        }
+
+        if (latest is not null)
+        {
+            FindingAggregator.RecordLastExport(_state, latest);
         }
 
         return _state.Count;
     }
 
-    private void Apply(ExportObservation observation)
+    private bool Apply(ExportObservation observation)
     {
-        if (_dedup.TryAdd(FindingAggregator.IdentityOf(observation)))
+        if (!_dedup.TryAdd(FindingAggregator.IdentityOf(observation)))
         {
-            FindingAggregator.Add(_state, observation);
+            return false;
         }
+
+        FindingAggregator.Add(_state, observation);
+        return true;
     }
 
     private static readonly string[] s_names = ["portal.corp.example.test", "www.portal.corp.example.test", "CN=portal"];

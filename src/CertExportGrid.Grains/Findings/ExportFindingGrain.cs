@@ -63,6 +63,7 @@ public sealed partial class ExportFindingGrain(
         var rules = await suppressions.GetAsync();
         var applied = 0;
         List<int>? duplicatePositions = null;
+        ExportObservation? latest = null;
         for (var position = 0; position < observations.Length; position++)
         {
             var observation = observations[position];
@@ -73,6 +74,7 @@ public sealed partial class ExportFindingGrain(
             else
             {
                 FindingAggregator.Add(current, observation);
+                latest = FindingAggregator.Later(latest, observation);
                 FindingAggregator.AddProvenance(current, observation.Collector, options.Value.MaxCollectors);
                 // The filter macro as a counter: suppressed events still count, and are counted as such.
                 if (rules.Rules.Count > 0 && rules.Matches(new RowFields(current.Dest, current.Subject, observation.ProcessName, observation.AccountName)))
@@ -90,6 +92,7 @@ public sealed partial class ExportFindingGrain(
             return new ApplyResult(0, duplicates, current.Version, duplicatePositions?.ToArray());
         }
 
+        FindingAggregator.RecordLastExport(current, latest!);
         current.Version++;
         try
         {

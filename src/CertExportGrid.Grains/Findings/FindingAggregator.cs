@@ -6,7 +6,7 @@ namespace CertExportGrid.Grains.Findings;
 /// </summary>
 internal static class FindingAggregator
 {
-    /// <summary>Folds one new (not duplicate) export into the state.</summary>
+    /// <summary>Folds one new (not duplicate) export into the counts and rows (see <see cref="RecordLastExport"/>).</summary>
     public static void Add(FindingState state, ExportObservation observation)
     {
         var ticks = observation.TimeTicks;
@@ -33,22 +33,36 @@ internal static class FindingAggregator
         row.FirstTicks = Math.Min(row.FirstTicks, ticks);
         row.LastTicks = Math.Max(row.LastTicks, ticks);
 
-        // "Last export" is by event time, not arrival: a late event never hides a newer one.
-        if (state.LastExport is null || ticks >= state.LastExport.TimeTicks)
+    }
+
+    /// <summary>
+    /// Of a call's new exports, the one that may become "last export": the greatest event time, and
+    /// of equal times the one applied last. Chosen per call, so the details are built once per call,
+    /// not once per event; the result is what applying them one at a time would leave.
+    /// </summary>
+    public static ExportObservation Later(ExportObservation? latest, ExportObservation candidate) =>
+        latest is null || candidate.TimeTicks >= latest.TimeTicks ? candidate : latest;
+
+    /// <summary>"Last export" is by event time, not arrival: a late event never hides a newer one.</summary>
+    public static void RecordLastExport(FindingState state, ExportObservation latest)
+    {
+        if (state.LastExport is not null && latest.TimeTicks < state.LastExport.TimeTicks)
         {
-            state.LastExport = new ExportDetails
-            {
-                ProcessName = observation.ProcessName,
-                AccountName = observation.AccountName,
-                Thumbprint = observation.Thumbprint,
-                Channel = observation.Channel,
-                RecordId = observation.RecordId,
-                UserSid = observation.UserSid,
-                Context = observation.Context,
-                TimeTicks = ticks,
-            };
-            state.LastSubjectNames = observation.SubjectNames;
+            return;
         }
+
+        state.LastExport = new ExportDetails
+        {
+            ProcessName = latest.ProcessName,
+            AccountName = latest.AccountName,
+            Thumbprint = latest.Thumbprint,
+            Channel = latest.Channel,
+            RecordId = latest.RecordId,
+            UserSid = latest.UserSid,
+            Context = latest.Context,
+            TimeTicks = latest.TimeTicks,
+        };
+        state.LastSubjectNames = latest.SubjectNames;
     }
 
     /// <summary>Records who sent a counted event: bounded, distinct, most recent last.</summary>

@@ -67,19 +67,6 @@ public sealed class BatchProcessor(
                         groups.Add(findingKey, group = new KeyGroup(findingKey.Encode()));
                     }
 
-                    if (!session.TryTakeKey(group.Key, out var keyWait))
-                    {
-                        keyLimited++;
-                        ack.Rejected.Add(new EventRejection
-                        {
-                            Index = (uint)index,
-                            Reason = RejectReason.RateLimited,
-                            Message = $"Too many events for this (dest, subject): key limit (CertExportGrid:Ingest:RateLimits:KeyEventsPerSecond); retry after {RetryMs(keyWait)} ms.",
-                            Retryable = true,
-                        });
-                        break;
-                    }
-
                     group.Indexes.Add(index);
                     group.Observations.Add(ProtoEventMapper.ToObservation(accepted.Event, caller.Name));
                     break;
@@ -93,6 +80,11 @@ public sealed class BatchProcessor(
                     NodeLog.EventRejected(logger, batch.BatchId, index, rejected.Code, rejected.Message);
                     break;
             }
+        }
+
+        foreach (var group in groups.Values)
+        {
+            keyLimited += KeyLimit(group, session, ack);
         }
 
         if (hostDenied > 0)
@@ -161,6 +153,31 @@ public sealed class BatchProcessor(
 
         securityMetrics.RateLimited(count - admitted, limit.StartsWith("stream", StringComparison.Ordinal) ? "stream" : "identity");
         SecurityLog.RateLimited(logger, caller.Name, count - admitted, limit);
+    }
+
+    /// <summary>
+    /// Takes the group's events from its (dest, subject) budget in one step; the events beyond it
+    /// (the group's last ones, as if taken one by one in batch order) are rejected RATE_LIMITED and
+    /// leave the group. Returns how many were rejected.
+    /// </summary>
+    private static int KeyLimit(KeyGroup group, IngestSession session, BatchAck ack)
+    {
+        var wanted = group.Indexes.Count;
+        var granted = session.TakeKeyEvents(group.Key, wanted, out var keyWait);
+        if (granted == wanted)
+        {
+            return 0;
+        }
+
+        var message = $"Too many events for this (dest, subject): key limit (CertExportGrid:Ingest:RateLimits:KeyEventsPerSecond); retry after {RetryMs(keyWait)} ms.";
+        for (var i = granted; i < wanted; i++)
+        {
+            ack.Rejected.Add(new EventRejection { Index = (uint)group.Indexes[i], Reason = RejectReason.RateLimited, Message = message, Retryable = true });
+        }
+
+        group.Indexes.RemoveRange(granted, wanted - granted);
+        group.Observations.RemoveRange(granted, wanted - granted);
+        return wanted - granted;
     }
 
     private static long RetryMs(TimeSpan wait) => Math.Max(1, (long)Math.Ceiling(wait.TotalMilliseconds));

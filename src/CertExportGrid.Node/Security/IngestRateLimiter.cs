@@ -38,13 +38,17 @@ public sealed class IngestRateLimiter
         return new IngestSession(caller, stream, identity, this);
     }
 
-    /// <summary>Takes one event of budget for the key; false (with the wait) when it is exhausted.</summary>
-    public bool TryTakeKey(string encodedKey, out TimeSpan retryAfter)
+    /// <summary>
+    /// Takes up to <paramref name="wanted"/> events of budget for the key at once (one lookup per
+    /// key per batch, not per event) and returns how many it got; when fewer,
+    /// <paramref name="retryAfter"/> is the wait for the next one.
+    /// </summary>
+    public int TakeKeyEvents(string encodedKey, int wanted, out TimeSpan retryAfter)
     {
         retryAfter = TimeSpan.Zero;
         if (_keys.Length == 0)
         {
-            return true;
+            return wanted;
         }
 
         var index = (uint)encodedKey.GetHashCode() % KeySlots;
@@ -63,14 +67,14 @@ public sealed class IngestRateLimiter
             }
 
             slot.Stamp = now;
-            if (slot.Tokens >= 1)
+            var granted = (int)Math.Min(wanted, Math.Floor(slot.Tokens));
+            slot.Tokens -= granted;
+            if (granted < wanted)
             {
-                slot.Tokens--;
-                return true;
+                retryAfter = TimeSpan.FromSeconds((1 - slot.Tokens) / _options.KeyEventsPerSecond);
             }
 
-            retryAfter = TimeSpan.FromSeconds((1 - slot.Tokens) / _options.KeyEventsPerSecond);
-            return false;
+            return granted;
         }
     }
 
@@ -124,7 +128,7 @@ public sealed class IngestSession(Caller caller, TokenBucket? stream, TokenBucke
         return granted;
     }
 
-    public bool TryTakeKey(string encodedKey, out TimeSpan retryAfter) => limiter.TryTakeKey(encodedKey, out retryAfter);
+    public int TakeKeyEvents(string encodedKey, int wanted, out TimeSpan retryAfter) => limiter.TakeKeyEvents(encodedKey, wanted, out retryAfter);
 
     private static string Rate(TokenBucket bucket) => bucket.RatePerSecond.ToString("0.##", CultureInfo.InvariantCulture);
 }

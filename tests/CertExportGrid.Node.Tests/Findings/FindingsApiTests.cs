@@ -50,6 +50,31 @@ public sealed class FindingsApiTests() : NodeTestBase()
     }
 
     [Fact]
+    public async Task LastExport_WithinOneBatch_IsGreatestEventTime_TiesGoToTheLaterEvent()
+    {
+        var key = new EventXml { Computer = "WKS-LAST.corp.example.test", SubjectNames = ["CN=last-export"] };
+        // One batch, so one grain call: 11:00 (a), a late 10:00 (b), 11:00 again (c), a late 09:00 (d).
+        await IngestDriver.SendAsync(Channel, [IngestDriver.Batch("b1",
+        [
+            (key with { RecordId = 1, SystemTime = "2024-06-03T11:00:00Z", ProcessName = "a.exe" }).Render(),
+            (key with { RecordId = 2, SystemTime = "2024-06-03T10:00:00Z", ProcessName = "b.exe" }).Render(),
+            (key with { RecordId = 3, SystemTime = "2024-06-03T11:00:00Z", ProcessName = "c.exe" }).Render(),
+            (key with { RecordId = 4, SystemTime = "2024-06-03T09:00:00Z", ProcessName = "d.exe" }).Render(),
+        ])]);
+        var client = new FindingsClient(Channel);
+        var request = new GetFindingRequest { Dest = key.Computer, Subject = "CN=last-export" };
+        var first = (await client.GetFindingAsync(request)).Finding;
+        Assert.Equal(("c.exe", 3ul), (first.LastExport.ProcessName, first.LastExport.RecordId));
+
+        // A later call whose newest event is older than the recorded one leaves it; an equal time replaces it.
+        await IngestDriver.SendAsync(Channel, [IngestDriver.Batch("b2", [(key with { RecordId = 5, SystemTime = "2024-06-03T10:30:00Z", ProcessName = "e.exe" }).Render()])]);
+        Assert.Equal("c.exe", (await client.GetFindingAsync(request)).Finding.LastExport.ProcessName);
+        await IngestDriver.SendAsync(Channel, [IngestDriver.Batch("b3", [(key with { RecordId = 6, SystemTime = "2024-06-03T11:00:00Z", ProcessName = "f.exe" }).Render()])]);
+        var finding = (await client.GetFindingAsync(request)).Finding;
+        Assert.Equal(("f.exe", 6ul, 6ul), (finding.LastExport.ProcessName, finding.LastExport.RecordId, finding.Count));
+    }
+
+    [Fact]
     public async Task GetFinding_Unknown_IsNotFound()
     {
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
