@@ -54,13 +54,16 @@ public sealed class FindingsService(
 
             while (!cancellationToken.IsCancellationRequested)
             {
-                // Flush only when about to wait: a burst of queued updates shares one socket write.
-                if (!subscriber.HasPending)
+                // Flush only when about to wait: a burst of queued updates shares one socket write,
+                // and nothing written stays buffered while no further update comes (a filtered
+                // subscription catching up from the log can find nothing more to send).
+                var next = subscriber.NextAsync(cancellationToken);
+                if (!next.IsCompleted)
                 {
                     await responseStream.FlushAsync(cancellationToken);
                 }
 
-                var item = await subscriber.NextAsync(cancellationToken);
+                var item = await next;
                 if (item.IsGap)
                 {
                     NodeLog.SubscriberGap(logger, subscriber.Id, item.Dropped);

@@ -59,18 +59,6 @@ public sealed class Subscriber
 
     public FindingMatcher Matcher { get; }
 
-    /// <summary>True when <see cref="NextAsync"/> would return without waiting for a new update.</summary>
-    public bool HasPending
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _inGap || _buffer.Count > 0 || _behind;
-            }
-        }
-    }
-
     /// <summary>
     /// Called by the fan-out, under the log's lock, after appending the update to the log; never
     /// blocks. False when the update was not queued live (the subscriber is behind and will read it
@@ -107,7 +95,9 @@ public sealed class Subscriber
 
     /// <summary>
     /// Waits for the next item. A gap carries the number dropped and the sequence up to which a
-    /// snapshot read afterwards covers everything.
+    /// snapshot read afterwards covers everything. The returned task is already complete when an
+    /// item was ready (queued, or read from the log) and incomplete only when the call has to wait
+    /// for a new update: the writer uses that to flush exactly before waiting.
     /// </summary>
     public async Task<SubscriberItem> NextAsync(CancellationToken cancellationToken)
     {

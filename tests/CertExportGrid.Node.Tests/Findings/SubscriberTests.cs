@@ -23,7 +23,7 @@ public sealed class SubscriberTests
         Assert.DoesNotContain(items, item => item.IsGap);
         Assert.Equal([1L, 2, 3, 4, 5, 6, 7], items.Select(item => item.Sequence));
         Assert.Equal([1L, 2, 3, 4, 5, 6, 7], items.Select(item => item.Update!.Version));
-        Assert.False(subscriber.HasPending);
+        await AssertWaits(subscriber);
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class SubscriberTests
         Assert.True(gap.IsGap);
         // All ten were offered and none was taken; a snapshot read now covers up to sequence 10.
         Assert.Equal((10L, 10L), (gap.Dropped, gap.Sequence));
-        Assert.False(subscriber.HasPending);
+        await AssertWaits(subscriber);
 
         Assert.True(PublishOne(log, subscriber, 11));
         var next = await subscriber.NextAsync(CancellationToken.None);
@@ -136,6 +136,46 @@ public sealed class SubscriberTests
 
         var item = await pending.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(9L, item.Update!.Version);
+    }
+
+    [Fact]
+    public async Task FilteredBehind_LogEndsInUpdatesItDoesNotMatch_WaitsRightAfterTheLastMatch()
+    {
+        var log = new UpdateLog(capacity: 100);
+        var filter = new CertExportGrid.Contracts.V1.FindingFilter();
+        filter.Subjects.Add("watched");
+        lock (_logGate)
+        {
+            // Exactly one read chunk (half of capacity 4) of matching updates, then only others.
+            log.Append(Update(1, "watched"));
+            log.Append(Update(2, "watched"));
+            for (var version = 3; version <= 5; version++)
+            {
+                log.Append(Update(version, "other"));
+            }
+        }
+
+        Subscriber subscriber;
+        lock (_logGate)
+        {
+            subscriber = new Subscriber(1, new FindingMatcher(filter), capacity: 4, log, _logGate, startAfter: 0);
+        }
+
+        var items = await TakeAsync(subscriber, 2);
+
+        Assert.Equal([1L, 2], items.Select(item => item.Sequence));
+        // The writer flushes exactly when the next call waits: here, with nothing more to send.
+        await AssertWaits(subscriber);
+    }
+
+    /// <summary>The next call waits for a new update (and gives up when cancelled).</summary>
+    private static async Task AssertWaits(Subscriber subscriber)
+    {
+        using var stop = new CancellationTokenSource();
+        var pending = subscriber.NextAsync(stop.Token);
+        Assert.False(pending.IsCompleted, "NextAsync had an item ready");
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
     }
 
     private Subscriber Subscribe(UpdateLog log, int capacity, FindingMatcher? matcher = null)
