@@ -39,7 +39,7 @@ internal sealed class CollectorOptions
 
     public Option<int> MaxAttempts { get; } = CommonOptions.MaxAttempts();
 
-    public Option<TimeSpan> MaxBackoff { get; } = CommonOptions.MaxBackoff();
+    public DurationOption MaxBackoff { get; } = CommonOptions.MaxBackoff();
 
     public Option<string?> Checkpoint { get; }
 

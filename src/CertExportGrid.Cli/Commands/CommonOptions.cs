@@ -61,15 +61,16 @@ internal static class CommonOptions
     }
 
     /// <summary><c>--max-backoff 10s</c>: the longest wait between two reconnect attempts.</summary>
-    public static Option<TimeSpan> MaxBackoff() =>
+    public static DurationOption MaxBackoff() =>
         Duration("--max-backoff", "Longest wait between reconnect attempts (exponential backoff with jitter up to this).", new ReconnectPolicy().MaxBackoff);
 
-    /// <summary>A duration option written as 250ms, 10s, 1.5s or 2m.</summary>
-    public static Option<TimeSpan> Duration(string name, string description, TimeSpan defaultValue) => new(name)
+    /// <summary>A duration option written as 250ms, 10s, 1.5s or 2m; read it with <see cref="DurationOption.ValueIn"/>.</summary>
+    public static DurationOption Duration(string name, string description, TimeSpan defaultValue) => new(name, defaultValue)
     {
+        // The default is in the description, as typed: with a DefaultValueFactory, help would also
+        // print it the way TimeSpan does ([default: 00:00:10]).
         Description = $"{description} Default {Format(defaultValue)}.",
         HelpName = "DURATION",
-        DefaultValueFactory = _ => defaultValue,
         CustomParser = result =>
         {
             var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
@@ -124,9 +125,9 @@ internal static class CommonOptions
         : value % 1024 == 0 ? string.Create(CultureInfo.InvariantCulture, $"{value / 1024}KiB")
         : value.ToString(CultureInfo.InvariantCulture);
 
-    public static ReconnectPolicy Reconnect(ParseResult parse, Option<int> maxAttempts, Option<TimeSpan> maxBackoff)
+    public static ReconnectPolicy Reconnect(ParseResult parse, Option<int> maxAttempts, DurationOption maxBackoff)
     {
-        var policy = new ReconnectPolicy { MaxAttempts = parse.GetValue(maxAttempts), MaxBackoff = parse.GetValue(maxBackoff) };
+        var policy = new ReconnectPolicy { MaxAttempts = parse.GetValue(maxAttempts), MaxBackoff = maxBackoff.ValueIn(parse) };
         return policy.InitialBackoff > policy.MaxBackoff ? policy with { InitialBackoff = policy.MaxBackoff } : policy;
     }
 
@@ -299,4 +300,13 @@ internal sealed class ServerChannels(IReadOnlyList<(string Url, GrpcChannel Chan
         foreach (var (_, channel) in channels)
             channel.Dispose();
     }
+}
+
+/// <summary>A duration option that knows its default without showing it in help as a TimeSpan.</summary>
+internal sealed class DurationOption(string name, TimeSpan defaultValue) : Option<TimeSpan>(name)
+{
+    public TimeSpan DefaultValue { get; } = defaultValue;
+
+    /// <summary>The value given on the command line, else the default.</summary>
+    public TimeSpan ValueIn(ParseResult parse) => parse.GetResult(this) is null ? DefaultValue : parse.GetValue(this);
 }

@@ -28,7 +28,7 @@ internal static class TailCommand
         command.Options.Add(poll);
         command.SetAction((parse, ct) =>
         {
-            var options = collector.ToReplayOptions(parse) with { PollInterval = parse.GetValue(poll) };
+            var options = collector.ToReplayOptions(parse) with { PollInterval = poll.ValueIn(parse) };
             return RunAsync(parse, parse.GetValue(server)!, parse.GetValue(collector.Files) ?? [], options, ct);
         });
         return command;

@@ -55,7 +55,17 @@ internal static class WatchCommand
                 IncludeSuppressed = parse.GetValue(includeSuppressed),
             };
             var json = parse.GetValue(format) == "json";
-            var memory = WatchState.Load(statePath);
+            WatchState memory;
+            try
+            {
+                memory = WatchState.Load(statePath);
+            }
+            catch (WatchStateFileException ex)
+            {
+                await error.WriteLineAsync($"error: {ex.Message}");
+                return ExitCodes.Usage;
+            }
+
             var policy = CommonOptions.Reconnect(parse, maxAttempts, maxBackoff);
             // Writes a position that arrived just after the previous write once a second has passed, so a
             // burst followed by silence is on disk within about a second even if no update follows.

@@ -1,5 +1,7 @@
 using System.Text;
+using System.Buffers;
 using CertExportGrid.Cli.Checkpoints;
+using CertExportGrid.Cli.Output;
 
 namespace CertExportGrid.Cli.Commands;
 
@@ -39,13 +41,46 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
     // Caller holds _gate.
     private bool PendingLocked => path is not null && _position is not null && _position != _saved;
 
-    /// <summary>Reads the state file; a missing or empty file means "no position yet".</summary>
+    /// <summary>Longer than any position a server issues (a 12-character epoch, a dot, a 64-bit sequence).</summary>
+    private const int MaxFileBytes = 256;
+
+    /// <summary>
+    /// Reads the state file; a missing or empty file means "no position yet" (so a file made with
+    /// <c>touch</c> is fine).
+    /// </summary>
+    /// <exception cref="WatchStateFileException">The path is a folder, cannot be read, or holds something other than a position.</exception>
     public static WatchState Load(string? path, TimeProvider? clock = null)
     {
         var state = new WatchState(path, clock);
-        if (path is not null && File.Exists(path))
-            state._position = state._saved = File.ReadAllText(path, Encoding.UTF8).Trim() is { Length: > 0 } text ? text : null;
+        if (path is null)
+            return state;
+        if (Directory.Exists(path))
+            throw new WatchStateFileException(path, "is a folder; give the path of a file (it is created if missing).");
+        if (!File.Exists(path))
+            return state;
+        string text;
+        try
+        {
+            // Never read (or echo) a large file: it is not ours.
+            text = new FileInfo(path).Length > MaxFileBytes ? "?" : File.ReadAllText(path, Encoding.UTF8).Trim();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new WatchStateFileException(path, $"cannot be read: {TerminalText.Escape(ex.Message)}");
+        }
+
+        if (text.Length > 0 && !LooksLikePosition(text))
+            throw new WatchStateFileException(path, "does not hold a watch position (EPOCH.SEQUENCE, as watch writes it). Delete it to start afresh, or give another file.");
+        state._position = state._saved = text.Length > 0 ? text : null;
         return state;
+    }
+
+    private static bool LooksLikePosition(string text)
+    {
+        var dot = text.IndexOf('.', StringComparison.Ordinal);
+        return dot > 0 && dot < text.Length - 1 && text.Length - dot - 1 <= 19
+            && !text.AsSpan(0, dot).ContainsAnyExcept(PositionAlphabet.Epoch)
+            && !text.AsSpan(dot + 1).ContainsAnyExcept(PositionAlphabet.Sequence);
     }
 
     /// <summary>Remembers the position; writes it at once unless the file was written less than <see cref="SaveInterval"/> ago.</summary>
@@ -101,7 +136,7 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                await error.WriteLineAsync($"warning: watch: cannot write --state {path}: {Output.TerminalText.Escape(ex.Message)}");
+                await error.WriteLineAsync($"warning: watch: cannot write --state {path}: {TerminalText.Escape(ex.Message)}");
             }
         }
     }
@@ -119,3 +154,13 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
         return true;
     }
 }
+
+/// <summary>The characters a position may hold: letters and digits, a dot, digits.</summary>
+internal static class PositionAlphabet
+{
+    public static readonly SearchValues<char> Epoch = SearchValues.Create("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    public static readonly SearchValues<char> Sequence = SearchValues.Create("0123456789");
+}
+
+/// <summary>watch's <c>--state</c> file cannot be used; the message names the file and what to do.</summary>
+internal sealed class WatchStateFileException(string path, string problem) : Exception($"--state {TerminalText.Escape(path)}: {problem}");

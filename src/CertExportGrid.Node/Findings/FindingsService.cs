@@ -42,7 +42,7 @@ public sealed class FindingsService(
                     ResumeExpired = new ResumeExpired
                     {
                         Requested = request.ResumeFrom,
-                        Reason = "position no longer held by this gateway (too old, or the gateway restarted); a snapshot follows",
+                        Reason = "position no longer held by this gateway (too old, or the gateway restarted)",
                     },
                 }, cancellationToken);
                 await SendSnapshotAsync(matcher, registeredAt, sent, responseStream, cancellationToken);
@@ -70,7 +70,7 @@ public sealed class FindingsService(
                     metrics.UpdatesDropped(item.Dropped);
                     await responseStream.WriteAsync(new SubscribeResponse
                     {
-                        Gap = new Gap { Dropped = (ulong)item.Dropped, Reason = "subscriber fell further behind than this gateway's update log holds; a fresh snapshot follows" },
+                        Gap = new Gap { Dropped = (ulong)item.Dropped, Reason = "subscriber fell further behind than this gateway's update log holds" },
                     }, cancellationToken);
                     await SendSnapshotAsync(matcher, item.Sequence, sent, responseStream, cancellationToken);
                     continue;

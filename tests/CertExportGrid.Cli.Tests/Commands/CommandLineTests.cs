@@ -132,6 +132,52 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Theory]
+    [InlineData("watch", "--max-backoff", "10s")]
+    [InlineData("tail", "--poll", "500ms")]
+    public async Task Help_ShowsDurationDefaultsAsTyped(string command, string option, string typed)
+    {
+        var (exit, output, _) = await RunAsync(command, "--help");
+
+        Assert.Equal(0, exit);
+        var line = output.Split('\n').Single(l => l.TrimStart().StartsWith(option, StringComparison.Ordinal));
+        Assert.EndsWith($"Default {typed}.", line.TrimEnd());
+    }
+
+    [Theory]
+    [InlineData(new string[0], 10_000)]
+    [InlineData(new[] { "--max-backoff", "1.5s" }, 1_500)]
+    [InlineData(new[] { "--max-backoff", "250ms" }, 250)]
+    public void MaxBackoff_AbsentIsTheDefault_GivenIsParsed(string[] given, int expectedMs)
+    {
+        var option = CommonOptions.MaxBackoff();
+        var attempts = CommonOptions.MaxAttempts();
+        var parse = new RootCommand { option, attempts }.Parse(given);
+
+        Assert.Empty(parse.Errors);
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), CommonOptions.Reconnect(parse, attempts, option).MaxBackoff);
+    }
+
+    [Theory]
+    [InlineData("folder", "is a folder")]
+    [InlineData("not a position\n", "does not hold a watch position")]
+    [InlineData("big", "does not hold a watch position")]
+    public async Task Watch_UnusableStateFile_ExitsWithUsageErrorNamingTheFileBeforeConnecting(string content, string problem)
+    {
+        var path = Path.Combine(_dir.Path, "watch.state");
+        if (content == "folder")
+            Directory.CreateDirectory(path);
+        else
+            await File.WriteAllTextAsync(path, content == "big" ? new string('7', 100_000) : content);
+
+        var (exit, _, err) = await RunAsync("--server", Unreachable, "watch", "--max-attempts", "1", "--state", path);
+
+        Assert.Equal(1, exit);
+        Assert.Equal($"error: --state {path}: {problem}", err[..err.IndexOf(problem, StringComparison.Ordinal)] + problem);
+        Assert.DoesNotContain("cannot reach", err);
+        Assert.True(err.Length < 300, "the error echoes the file");
+    }
+
+    [Theory]
     [InlineData("findings", "xml")]
     [InlineData("watch", "splunk")]
     public async Task Format_NotOffered_ExitsWithUsageError(string command, string format)

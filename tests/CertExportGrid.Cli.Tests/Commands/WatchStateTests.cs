@@ -137,4 +137,36 @@ public sealed class WatchStateTests : IDisposable
         Assert.Equal("4.2", OnDisk());
         Assert.Equal("4.2", WatchState.Load(StatePath).Position);
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("  \n")]
+    public void Load_EmptyFile_MeansNoPositionYet(string content)
+    {
+        File.WriteAllText(StatePath, content);
+
+        Assert.Null(WatchState.Load(StatePath).Position);
+    }
+
+    [Theory]
+    [InlineData("3f2a9c01b7de.")]
+    [InlineData(".42")]
+    [InlineData("3f2a9c01b7de.42x")]
+    [InlineData("3f2a-9c01.42")]
+    [InlineData("3f2a9c01b7de.99999999999999999999")]
+    public void Load_NotAPosition_IsRefusedNamingTheFile(string content)
+    {
+        File.WriteAllText(StatePath, content);
+
+        var error = Assert.Throws<WatchStateFileException>(() => WatchState.Load(StatePath));
+        Assert.StartsWith($"--state {StatePath}: does not hold a watch position", error.Message);
+    }
+
+    [Fact]
+    public void Load_PositionWithTrailingNewline_IsRead()
+    {
+        File.WriteAllText(StatePath, "3f2a9c01b7de.42\n");
+
+        Assert.Equal("3f2a9c01b7de.42", WatchState.Load(StatePath).Position);
+    }
 }

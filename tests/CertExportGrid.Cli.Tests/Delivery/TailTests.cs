@@ -116,9 +116,9 @@ public sealed class TailTests : IDisposable
         var options = new ReplayOptions { PollInterval = TimeSpan.FromMilliseconds(10), CheckpointInterval = TimeSpan.Zero, CheckpointPath = checkpoint };
         var tail = new ReplayClient(fake) { Notices = _notices }.TailAsync([path], options, null, stop.Token);
 
-        await WaitUntil(() => fake.Received.Sum(b => b.Events.Count) == 2);
+        await WaitUntil(() => fake.ReceivedEvents == 2);
         Append(path, TestData.Lines(3, firstRecordId: 3) + TestData.Event(recordId: 6)[..30]); // the last one is still being written
-        await WaitUntil(() => fake.Received.Sum(b => b.Events.Count) == 5);
+        await WaitUntil(() => fake.ReceivedEvents == 5);
         await stop.CancelAsync();
         var summary = await tail;
 

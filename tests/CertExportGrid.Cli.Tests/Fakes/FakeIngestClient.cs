@@ -28,6 +28,16 @@ internal sealed class FakeIngestClient : Ingest.IngestClient
 
     public List<EventBatch> Received { get; } = [];
 
+    /// <summary>Events received so far; safe to read while the client under test is still sending.</summary>
+    public int ReceivedEvents
+    {
+        get
+        {
+            lock (_lock)
+                return Received.Sum(batch => batch.Events.Count);
+        }
+    }
+
     /// <summary>Every batch received with the number of the call (from 1) it came on.</summary>
     public List<(int Call, EventBatch Batch)> Log { get; } = [];
 
