@@ -26,17 +26,30 @@ public static partial class OptionsErrorText
 
     /// <summary>
     /// The binder's "Failed to convert configuration value 'Foo' at 'K' to type 'Some.Enum'" names a
-    /// C# type; for an enum, the values the setting accepts are what the operator needs.
+    /// C# type; what the setting accepts (an enum's values, a whole number) is what the operator needs.
     /// </summary>
     public static string Format(InvalidOperationException exception)
     {
         var match = ConversionFailure().Match(exception.Message);
-        if (!match.Success || typeof(OptionsErrorText).Assembly.GetType(match.Groups["type"].Value) is not { IsEnum: true } type)
+        if (!match.Success)
         {
             return exception.Message;
         }
 
-        return $"{match.Groups["key"].Value} cannot be '{match.Groups["value"].Value}': use one of {string.Join(", ", Enum.GetNames(type))}.";
+        var typeName = match.Groups["type"].Value;
+        var accepted = typeof(OptionsErrorText).Assembly.GetType(typeName) is { IsEnum: true } type
+            ? $"one of {string.Join(", ", Enum.GetNames(type))}"
+            : Type.GetType(typeName) switch
+            {
+                var t when t == typeof(int) || t == typeof(long) => "a whole number",
+                var t when t == typeof(double) => "a number (with a dot for decimals)",
+                var t when t == typeof(bool) => "true or false",
+                var t when t == typeof(TimeSpan) => "a duration like 00:00:30 (hh:mm:ss)",
+                _ => null,
+            };
+        return accepted is null
+            ? exception.Message
+            : $"{match.Groups["key"].Value} cannot be '{match.Groups["value"].Value}': use {accepted}.";
     }
 
     [GeneratedRegex(@"^Failed to convert configuration value '(?<value>.*)' at '(?<key>[^']+)' to type '(?<type>[^']+)'")]

@@ -21,6 +21,20 @@ public sealed class OptionsErrorTextTests
         Assert.Equal(expected, OptionsErrorText.Format(error));
     }
 
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("1.5")]
+    public void BadNumber_SaysAWholeNumberIsExpected(string value)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new KeyValuePair<string, string?>($"{CertExportGrid.Node.Findings.SubscriberOptions.Section}:BufferSize", value)])
+            .Build();
+
+        var error = Assert.Throws<InvalidOperationException>(() => configuration.GetSection(CertExportGrid.Node.Findings.SubscriberOptions.Section).Get<CertExportGrid.Node.Findings.SubscriberOptions>());
+
+        Assert.Equal($"CertExportGrid:Subscribers:BufferSize cannot be '{value}': use a whole number.", OptionsErrorText.Format(error));
+    }
+
     [Fact]
     public void OtherInvalidOperation_KeepsItsMessage() =>
         Assert.Equal("The data folder is unusable.", OptionsErrorText.Format(new InvalidOperationException("The data folder is unusable.")));
