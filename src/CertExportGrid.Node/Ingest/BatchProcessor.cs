@@ -145,7 +145,7 @@ public sealed class BatchProcessor(
 
     private void RateLimited(BatchAck ack, Caller caller, int admitted, int count, string limit, TimeSpan retryAfter)
     {
-        var message = $"Rate limited: {limit}; retry after {RetryMs(retryAfter)} ms.";
+        var message = $"Rate limited: {limit}; {count - admitted} event(s) of this batch over it; retry after {RetryMs(retryAfter)} ms.";
         for (var index = admitted; index < count; index++)
         {
             ack.Rejected.Add(new EventRejection { Index = (uint)index, Reason = RejectReason.RateLimited, Message = message, Retryable = true });
@@ -169,7 +169,7 @@ public sealed class BatchProcessor(
             return 0;
         }
 
-        var message = $"Too many events for this (dest, subject): key limit (CertExportGrid:Ingest:RateLimits:KeyEventsPerSecond); retry after {RetryMs(keyWait)} ms.";
+        var message = $"Rate limited: {session.KeyLimitText}; {wanted - granted} event(s) of this batch over it; retry after {RetryMs(keyWait)} ms.";
         for (var i = granted; i < wanted; i++)
         {
             ack.Rejected.Add(new EventRejection { Index = (uint)group.Indexes[i], Reason = RejectReason.RateLimited, Message = message, Retryable = true });

@@ -28,6 +28,9 @@ public sealed class IngestRateLimiter
 
     public RateLimitOptions Options => _options;
 
+    /// <summary>The per-key limit as a refused event's message states it.</summary>
+    public string KeyLimitText => $"key limit {IngestSession.Rate(_options.KeyEventsPerSecond)} events/s, burst {_options.KeyBurst} per (dest, subject) (CertExportGrid:Ingest:RateLimits:KeyEventsPerSecond, KeyBurst)";
+
     /// <summary>Budgets of one ingest stream of <paramref name="caller"/>.</summary>
     public IngestSession Open(Caller caller)
     {
@@ -41,7 +44,8 @@ public sealed class IngestRateLimiter
     /// <summary>
     /// Takes up to <paramref name="wanted"/> events of budget for the key at once (one lookup per
     /// key per batch, not per event) and returns how many it got; when fewer,
-    /// <paramref name="retryAfter"/> is the wait for the next one.
+    /// <paramref name="retryAfter"/> is the wait until the budget covers all the refused ones
+    /// (or a full burst, when more were refused than a burst holds).
     /// </summary>
     public int TakeKeyEvents(string encodedKey, int wanted, out TimeSpan retryAfter)
     {
@@ -71,7 +75,7 @@ public sealed class IngestRateLimiter
             slot.Tokens -= granted;
             if (granted < wanted)
             {
-                retryAfter = TimeSpan.FromSeconds((1 - slot.Tokens) / _options.KeyEventsPerSecond);
+                retryAfter = TokenBucket.WaitFor(wanted - granted, slot.Tokens, _options.KeyEventsPerSecond, _options.KeyBurst);
             }
 
             return granted;
@@ -108,8 +112,8 @@ public sealed class IngestSession(Caller caller, TokenBucket? stream, TokenBucke
             granted = stream.TakeUpTo(granted);
             if (granted < count)
             {
-                limit = $"stream limit {Rate(stream)} events/s (CertExportGrid:Ingest:RateLimits:StreamEventsPerSecond)";
-                retryAfter = stream.RetryAfter;
+                limit = $"stream limit {Rate(stream)} events/s, burst {stream.Capacity} (CertExportGrid:Ingest:RateLimits:StreamEventsPerSecond, StreamBurst)";
+                retryAfter = stream.RetryAfter(count - granted);
             }
         }
 
@@ -120,8 +124,8 @@ public sealed class IngestSession(Caller caller, TokenBucket? stream, TokenBucke
             {
                 stream?.Return(granted - fromIdentity);
                 granted = fromIdentity;
-                limit = $"limit of identity '{Caller.Name}' {Rate(identity)} events/s (CertExportGrid:Ingest:RateLimits:IdentityEventsPerSecond)";
-                retryAfter = identity.RetryAfter;
+                limit = $"limit of identity '{Caller.Name}' {Rate(identity)} events/s, burst {identity.Capacity} (CertExportGrid:Ingest:RateLimits:IdentityEventsPerSecond, IdentityBurst)";
+                retryAfter = TimeSpan.FromTicks(Math.Max(retryAfter.Ticks, identity.RetryAfter(count - granted).Ticks));
             }
         }
 
@@ -130,5 +134,9 @@ public sealed class IngestSession(Caller caller, TokenBucket? stream, TokenBucke
 
     public int TakeKeyEvents(string encodedKey, int wanted, out TimeSpan retryAfter) => limiter.TakeKeyEvents(encodedKey, wanted, out retryAfter);
 
-    private static string Rate(TokenBucket bucket) => bucket.RatePerSecond.ToString("0.##", CultureInfo.InvariantCulture);
+    public string KeyLimitText => limiter.KeyLimitText;
+
+    private static string Rate(TokenBucket bucket) => Rate(bucket.RatePerSecond);
+
+    internal static string Rate(double perSecond) => perSecond.ToString("0.##", CultureInfo.InvariantCulture);
 }

@@ -36,28 +36,34 @@ public sealed class TokenBucket(double ratePerSecond, int capacity)
 
         lock (_gate)
         {
-            _tokens = Math.Min(capacity, _tokens + tokens);
+            _tokens = Math.Min(Capacity, _tokens + tokens);
         }
     }
 
-    /// <summary>How long until one token is available.</summary>
-    public TimeSpan RetryAfter
+    public int Capacity { get; } = capacity;
+
+    /// <summary>
+    /// How long until the bucket holds <paramref name="events"/> tokens (at most its capacity): the
+    /// wait after which events refused now would all be taken if sent again together.
+    /// </summary>
+    public TimeSpan RetryAfter(int events)
     {
-        get
+        lock (_gate)
         {
-            lock (_gate)
-            {
-                Refill();
-                return _tokens >= 1 ? TimeSpan.Zero : TimeSpan.FromSeconds((1 - _tokens) / RatePerSecond);
-            }
+            Refill();
+            return WaitFor(events, _tokens, RatePerSecond, Capacity);
         }
     }
+
+    /// <summary>The wait until a bucket with <paramref name="tokens"/> refills to cover <paramref name="events"/> (capped at its capacity).</summary>
+    public static TimeSpan WaitFor(int events, double tokens, double ratePerSecond, int capacity) =>
+        TimeSpan.FromSeconds(Math.Max(0, Math.Min(events, capacity) - tokens) / ratePerSecond);
 
     private void Refill()
     {
         var now = Stopwatch.GetTimestamp();
         var elapsed = (now - _stamp) / (double)Stopwatch.Frequency;
         _stamp = now;
-        _tokens = Math.Min(capacity, _tokens + (elapsed * RatePerSecond));
+        _tokens = Math.Min(Capacity, _tokens + (elapsed * RatePerSecond));
     }
 }

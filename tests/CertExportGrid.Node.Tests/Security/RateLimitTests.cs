@@ -27,8 +27,9 @@ public sealed class RateLimitTests
         {
             Assert.Equal(RejectReason.RateLimited, r.Reason);
             Assert.True(r.Retryable);
-            Assert.Contains("StreamEventsPerSecond", r.Message, StringComparison.Ordinal);
-            Assert.Contains("retry after", r.Message, StringComparison.Ordinal);
+            Assert.StartsWith("Rate limited: stream limit 2 events/s, burst 5 (CertExportGrid:Ingest:RateLimits:StreamEventsPerSecond, StreamBurst); 3 event(s) of this batch over it; retry after ", r.Message, StringComparison.Ordinal);
+            // The wait covers all three refused events at 2 events/s (less the few ms of refill since).
+            Assert.InRange(RetryAfterMs(r.Message), 1_400, 1_500);
         });
 
         // The budget refills (2 events/s): the same stream takes the retried event.
@@ -74,6 +75,10 @@ public sealed class RateLimitTests
         Assert.Equal(5u, ack.Accepted);
         Assert.Equal([3u, 4u], ack.Rejected.Select(r => r.Index));
         Assert.All(ack.Rejected, r => Assert.Equal((RejectReason.RateLimited, true), (r.Reason, r.Retryable)));
+        // Two refused at 0.5 events/s from an empty budget: 4 s until both would be taken.
+        Assert.All(ack.Rejected, r => Assert.Equal(
+            "Rate limited: key limit 0.5 events/s, burst 3 per (dest, subject) (CertExportGrid:Ingest:RateLimits:KeyEventsPerSecond, KeyBurst); 2 event(s) of this batch over it; retry after 4000 ms.",
+            r.Message));
         var findings = await IngestDriver.ListAllAsync(channel);
         Assert.Equal([("COLD-01", 2ul), ("HOT-01", 3ul)], findings.Select(f => (f.Dest, f.Count)));
     }
@@ -103,5 +108,12 @@ public sealed class RateLimitTests
         Assert.All(ack.Rejected, r => Assert.Equal((RejectReason.RateLimited, true), (r.Reason, r.Retryable)));
         var findings = await IngestDriver.ListAllAsync(channel);
         Assert.Equal([("COLD-02", 1ul), ("HOT-02", 1ul)], findings.Select(f => (f.Dest, f.Count)));
+    }
+
+    private static long RetryAfterMs(string message)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(message, @"retry after (\d+) ms\.$");
+        Assert.True(match.Success, message);
+        return long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 }
