@@ -102,7 +102,14 @@ public sealed class BenchOptions
                     options.NodeSettings[pair[0]] = pair.Length == 2 ? pair[1] : throw new ArgumentException("--node-setting needs KEY=VALUE.");
                     break;
                 case "--only":
-                    foreach (var name in Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    var names = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    if (names.Length == 0)
+                    {
+                        // An empty list would otherwise mean "no filter", and run everything.
+                        throw new ArgumentException($"--only needs at least one scenario: {string.Join(", ", Scenarios)}.");
+                    }
+
+                    foreach (var name in names)
                     {
                         options.Only.Add(Scenarios.Contains(name)
                             ? name

@@ -36,6 +36,10 @@ catch (ArgumentException exception)
     return 2;
 }
 
+// Stopped by SIGTERM or Ctrl+C: take the child nodes down too, then exit as the signal asks.
+using var onTerminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, _ => NodeProcess.KillAll());
+using var onInterrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, _ => NodeProcess.KillAll());
+
 var report = new Report();
 report.Header(options);
 

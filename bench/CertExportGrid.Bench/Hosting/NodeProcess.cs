@@ -12,6 +12,9 @@ namespace CertExportGrid.Bench.Hosting;
 /// </summary>
 public sealed class NodeProcess : IAsyncDisposable
 {
+    /// <summary>Nodes started and not yet disposed, so a bench stopped by a signal can stop them too.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<NodeProcess, byte> Running = new();
+
     private readonly Process _process;
     private readonly string _dataDirectory;
     private readonly Queue<string> _lastLines = new();
@@ -67,6 +70,7 @@ public sealed class NodeProcess : IAsyncDisposable
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start.");
         var node = new NodeProcess(process, url, data) { MetricsUrl = metrics };
+        Running.TryAdd(node, 0);
         process.OutputDataReceived += (_, e) => node.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => node.Keep(e.Data);
         process.BeginOutputReadLine();
@@ -157,8 +161,28 @@ public sealed class NodeProcess : IAsyncDisposable
         return _process.WorkingSet64;
     }
 
+    /// <summary>
+    /// Kills every node still running (the bench is being stopped by SIGTERM or Ctrl+C, and its
+    /// await-using disposals will not run): no server is left behind holding CPU and ports.
+    /// </summary>
+    public static void KillAll()
+    {
+        foreach (var node in Running.Keys)
+        {
+            try
+            {
+                node._process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        Running.TryRemove(this, out _);
         if (!_process.HasExited)
         {
             // SIGTERM: the node drains and stops cleanly.
