@@ -11,7 +11,8 @@ if (args is ["--help"] or ["-h"])
 {
     Console.WriteLine("""
         Usage: dotnet run -c Release --project bench/CertExportGrid.Bench -- [options]
-          --quick                      shorter runs (about 3 minutes instead of 8)
+          --quick                      shorter runs (about 2.5 minutes instead of 4.5); a smoke check,
+                                       not steady-state numbers (8 s of warm-up is too short)
           --only a,b                   parse,transport,hot,parsed,distinct,noise,latency,memory
           --hot-events N --hot-keys N --distinct-keys N --events-per-key N --noise-percent N
           --batch N --streams N --window N --rate N --latency-seconds N --grains N
