@@ -1,5 +1,5 @@
-using System.Text;
 using System.Buffers;
+using System.Text;
 using CertExportGrid.Cli.Checkpoints;
 using CertExportGrid.Cli.Output;
 
@@ -41,6 +41,10 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
     // Caller holds _gate.
     private bool PendingLocked => path is not null && _position is not null && _position != _saved;
 
+    // A position is EPOCH.SEQUENCE: letters and digits, a dot, digits.
+    private static readonly SearchValues<char> EpochCharacters = SearchValues.Create("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    private static readonly SearchValues<char> SequenceCharacters = SearchValues.Create("0123456789");
+
     /// <summary>Longer than any position a server issues (a 12-character epoch, a dot, a 64-bit sequence).</summary>
     private const int MaxFileBytes = 256;
 
@@ -58,11 +62,14 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
             throw new WatchStateFileException(path, "is a folder; give the path of a file (it is created if missing).");
         if (!File.Exists(path))
             return state;
+        const string NotAPosition = "does not hold a watch position (EPOCH.SEQUENCE, as watch writes it). Delete it to start afresh, or give another file.";
         string text;
         try
         {
             // Never read (or echo) a large file: it is not ours.
-            text = new FileInfo(path).Length > MaxFileBytes ? "?" : File.ReadAllText(path, Encoding.UTF8).Trim();
+            if (new FileInfo(path).Length > MaxFileBytes)
+                throw new WatchStateFileException(path, NotAPosition);
+            text = File.ReadAllText(path, Encoding.UTF8).Trim();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -70,7 +77,7 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
         }
 
         if (text.Length > 0 && !LooksLikePosition(text))
-            throw new WatchStateFileException(path, "does not hold a watch position (EPOCH.SEQUENCE, as watch writes it). Delete it to start afresh, or give another file.");
+            throw new WatchStateFileException(path, NotAPosition);
         state._position = state._saved = text.Length > 0 ? text : null;
         return state;
     }
@@ -79,8 +86,8 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
     {
         var dot = text.IndexOf('.', StringComparison.Ordinal);
         return dot > 0 && dot < text.Length - 1 && text.Length - dot - 1 <= 19
-            && !text.AsSpan(0, dot).ContainsAnyExcept(PositionAlphabet.Epoch)
-            && !text.AsSpan(dot + 1).ContainsAnyExcept(PositionAlphabet.Sequence);
+            && !text.AsSpan(0, dot).ContainsAnyExcept(EpochCharacters)
+            && !text.AsSpan(dot + 1).ContainsAnyExcept(SequenceCharacters);
     }
 
     /// <summary>Remembers the position; writes it at once unless the file was written less than <see cref="SaveInterval"/> ago.</summary>
@@ -155,12 +162,3 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
     }
 }
 
-/// <summary>The characters a position may hold: letters and digits, a dot, digits.</summary>
-internal static class PositionAlphabet
-{
-    public static readonly SearchValues<char> Epoch = SearchValues.Create("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
-    public static readonly SearchValues<char> Sequence = SearchValues.Create("0123456789");
-}
-
-/// <summary>watch's <c>--state</c> file cannot be used; the message names the file and what to do.</summary>
-internal sealed class WatchStateFileException(string path, string problem) : Exception($"--state {TerminalText.Escape(path)}: {problem}");
