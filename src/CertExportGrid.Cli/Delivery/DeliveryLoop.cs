@@ -336,16 +336,18 @@ internal sealed class DeliveryLoop(
             var index = _unacked.FindIndex(u => u.Id == ack.BatchId);
             var sent = _unacked[index].Batch;
             _unacked.RemoveAt(index);
-            var retry = tally.Apply(outcome, options.MaxRetries);
+            var disposition = tally.Apply(outcome, options.MaxRetries);
             var now = DateTimeOffset.UtcNow;
-            foreach (var e in retry)
+            foreach (var r in disposition.Retry)
             {
-                var again = e with { Attempt = e.Attempt + 1 };
-                _retries.Enqueue(again, (now + RetryDelay(again.Attempt), _retrySequence++));
+                var again = r.Event with { Attempt = r.Event.Attempt + 1 };
+                _retries.Enqueue(again, (now + RetryDelay(again.Attempt, r), _retrySequence++));
             }
 
-            var retried = new HashSet<PendingEvent>(retry, ReferenceEqualityComparer.Instance);
-            finals = [.. sent.Events.Where(e => !retried.Contains(e))];
+            // Not final: a retried event finishes with its later answer; one given up on although
+            // retryable is never confirmed, so the checkpoint stays before it and a later run sends it again.
+            var notFinal = new HashSet<PendingEvent>(disposition.Retry.Select(r => r.Event).Concat(disposition.GivenUp), ReferenceEqualityComparer.Instance);
+            finals = [.. sent.Events.Where(e => !notFinal.Contains(e))];
             _acknowledgedSinceFailure = true;
         }
 
@@ -454,6 +456,15 @@ internal sealed class DeliveryLoop(
             $"warning: the server refused a batch as too large ({failure.Status.Detail}); sending {size} events per batch from now on"));
         return true;
     }
+
+    /// <summary>
+    /// A rate-limited event waits what the server said its budget needs (plus up to 10 % jitter, so
+    /// collectors refused together do not return together); anything else backs off exponentially.
+    /// </summary>
+    private TimeSpan RetryDelay(int attempt, ResolvedRejection rejection) =>
+        rejection.Reason == RejectReason.RateLimited && rejection.RetryAfter > TimeSpan.Zero
+            ? rejection.RetryAfter * (1 + (Random.Shared.NextDouble() / 10))
+            : RetryDelay(attempt);
 
     private TimeSpan RetryDelay(int attempt)
     {

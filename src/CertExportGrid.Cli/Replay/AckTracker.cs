@@ -22,7 +22,8 @@ internal sealed record PendingEvent(string File, int Line, Event Event, int Atte
 }
 
 /// <summary>A rejection translated back to the file and line it came from.</summary>
-internal sealed record ResolvedRejection(PendingEvent Event, RejectReason Reason, string Message, bool Retryable);
+/// <param name="RetryAfter">The server's wait before sending it again (RATE_LIMITED), or zero.</param>
+internal sealed record ResolvedRejection(PendingEvent Event, RejectReason Reason, string Message, bool Retryable, TimeSpan RetryAfter = default);
 
 /// <summary>What one acknowledged batch contributed.</summary>
 internal sealed record AckOutcome(
@@ -84,7 +85,7 @@ internal sealed class AckTracker
             }
 
             var retryable = rejection.Retryable || rejection.Reason == RejectReason.Unavailable;
-            rejected.Add(new ResolvedRejection(events[(int)rejection.Index], rejection.Reason, rejection.Message, retryable));
+            rejected.Add(new ResolvedRejection(events[(int)rejection.Index], rejection.Reason, rejection.Message, retryable, TimeSpan.FromMilliseconds(rejection.RetryAfterMs)));
         }
 
         return new AckOutcome(ack.BatchId, events.Count, ack.Accepted, ack.Duplicates, ack.Ignored, rejected, endPosition);

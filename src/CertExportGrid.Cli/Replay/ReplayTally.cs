@@ -46,10 +46,16 @@ internal sealed class ReplayTally(IReadOnlyList<string> files, long bytesTotal)
         }
     }
 
-    /// <summary>Counts an ack; returns the events rejected as retryable that still have retries left.</summary>
-    public List<PendingEvent> Apply(AckOutcome outcome, int maxRetries)
+    /// <summary>
+    /// Counts an ack. Returns the rejections to send again: every RATE_LIMITED one (backpressure:
+    /// the budget refills, so waiting always gets it in) and the other retryable ones with retries
+    /// left; and the events given up on although retryable, which must not be checkpointed so that
+    /// a later run sends them again.
+    /// </summary>
+    public AckDisposition Apply(AckOutcome outcome, int maxRetries)
     {
-        var retry = new List<PendingEvent>();
+        var retry = new List<ResolvedRejection>();
+        var givenUp = new List<PendingEvent>();
         var final = new List<ReplayRejection>();
         lock (_lock)
         {
@@ -59,10 +65,15 @@ internal sealed class ReplayTally(IReadOnlyList<string> files, long bytesTotal)
             _ignored += outcome.Ignored;
             foreach (var r in outcome.Rejected)
             {
-                if (r.Retryable && r.Event.Attempt < maxRetries)
-                    retry.Add(r.Event);
-                else
-                    final.Add(new ReplayRejection(r.Event.File, r.Event.Line, r.Reason, r.Event.Note is { } note ? $"{r.Message} ({note})" : r.Message, r.Retryable));
+                if (r.Retryable && (r.Reason == RejectReason.RateLimited || r.Event.Attempt < maxRetries))
+                {
+                    retry.Add(r);
+                    continue;
+                }
+
+                if (r.Retryable)
+                    givenUp.Add(r.Event);
+                final.Add(new ReplayRejection(r.Event.File, r.Event.Line, r.Reason, r.Event.Note is { } note ? $"{r.Message} ({note})" : r.Message, r.Retryable));
             }
 
             _rejected.AddRange(final);
@@ -70,7 +81,7 @@ internal sealed class ReplayTally(IReadOnlyList<string> files, long bytesTotal)
 
         foreach (var rejection in final)
             OnRejected?.Invoke(rejection);
-        return retry;
+        return new AckDisposition(retry, givenUp);
     }
 
     public ReplayProgress Progress(long bytesAcknowledged)
@@ -93,3 +104,6 @@ internal sealed class ReplayTally(IReadOnlyList<string> files, long bytesTotal)
         }
     }
 }
+
+/// <summary>What to do with an ack's rejections: send some again; leave others unconfirmed.</summary>
+internal sealed record AckDisposition(IReadOnlyList<ResolvedRejection> Retry, IReadOnlyList<PendingEvent> GivenUp);

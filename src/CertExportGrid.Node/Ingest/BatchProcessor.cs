@@ -34,10 +34,10 @@ public sealed class BatchProcessor(
         // event allocated).
         var groups = new Dictionary<FindingKey, KeyGroup>();
         var caller = session.Caller;
-        var admitted = session.Admit(batch.Events.Count, out var limit, out var retryAfter);
+        var admitted = session.Admit(batch.Events.Count, out var limit, out var retryAfter, out var burst);
         if (admitted < batch.Events.Count)
         {
-            RateLimited(ack, caller, admitted, batch.Events.Count, limit!, retryAfter);
+            RateLimited(ack, caller, admitted, batch.Events.Count, limit!, retryAfter, burst);
         }
 
         var hostDenied = 0;
@@ -143,12 +143,12 @@ public sealed class BatchProcessor(
         return ack;
     }
 
-    private void RateLimited(BatchAck ack, Caller caller, int admitted, int count, string limit, TimeSpan retryAfter)
+    private void RateLimited(BatchAck ack, Caller caller, int admitted, int count, string limit, TimeSpan retryAfter, int burst)
     {
-        var message = $"Rate limited: {limit}; {count - admitted} event(s) of this batch over it; retry after {RetryMs(retryAfter)} ms.";
+        var message = RateLimitMessage(limit, count - admitted, retryAfter, burst);
         for (var index = admitted; index < count; index++)
         {
-            ack.Rejected.Add(new EventRejection { Index = (uint)index, Reason = RejectReason.RateLimited, Message = message, Retryable = true });
+            ack.Rejected.Add(new EventRejection { Index = (uint)index, Reason = RejectReason.RateLimited, Message = message, Retryable = true, RetryAfterMs = RetryMs(retryAfter) });
         }
 
         securityMetrics.RateLimited(count - admitted, limit.StartsWith("stream", StringComparison.Ordinal) ? "stream" : "identity");
@@ -169,10 +169,10 @@ public sealed class BatchProcessor(
             return 0;
         }
 
-        var message = $"Rate limited: {session.KeyLimitText}; {wanted - granted} event(s) of this batch over it; retry after {RetryMs(keyWait)} ms.";
+        var message = RateLimitMessage(session.KeyLimitText, wanted - granted, keyWait, session.KeyBurst);
         for (var i = granted; i < wanted; i++)
         {
-            ack.Rejected.Add(new EventRejection { Index = (uint)group.Indexes[i], Reason = RejectReason.RateLimited, Message = message, Retryable = true });
+            ack.Rejected.Add(new EventRejection { Index = (uint)group.Indexes[i], Reason = RejectReason.RateLimited, Message = message, Retryable = true, RetryAfterMs = RetryMs(keyWait) });
         }
 
         group.Indexes.RemoveRange(granted, wanted - granted);
@@ -180,7 +180,16 @@ public sealed class BatchProcessor(
         return wanted - granted;
     }
 
-    private static long RetryMs(TimeSpan wait) => Math.Max(1, (long)Math.Ceiling(wait.TotalMilliseconds));
+    private static uint RetryMs(TimeSpan wait) => (uint)Math.Clamp(Math.Ceiling(wait.TotalMilliseconds), 1, uint.MaxValue);
+
+    /// <summary>
+    /// States the limit, how many were over it, and when the budget admits them again; when more
+    /// were over than a burst holds, only a burst's worth is admitted then, and the message says so.
+    /// </summary>
+    private static string RateLimitMessage(string limit, int over, TimeSpan wait, int burst) =>
+        over <= burst
+            ? $"Rate limited: {limit}; {over} event(s) of this batch over it; retry after {RetryMs(wait)} ms."
+            : $"Rate limited: {limit}; {over} event(s) of this batch over it; retry after {RetryMs(wait)} ms (then {burst} of them are admitted, the rest as the budget refills).";
 
     private async Task ApplyAsync(KeyGroup group)
     {

@@ -102,10 +102,11 @@ public sealed class IngestSession(Caller caller, TokenBucket? stream, TokenBucke
     /// budgets; the rest are rejected unparsed. Returns the number admitted and, when short, which
     /// limit and how long to wait.
     /// </summary>
-    public int Admit(int count, out string? limit, out TimeSpan retryAfter)
+    public int Admit(int count, out string? limit, out TimeSpan retryAfter, out int burst)
     {
         limit = null;
         retryAfter = TimeSpan.Zero;
+        burst = 0;
         var granted = count;
         if (stream is not null)
         {
@@ -114,6 +115,7 @@ public sealed class IngestSession(Caller caller, TokenBucket? stream, TokenBucke
             {
                 limit = $"stream limit {Rate(stream)} events/s, burst {stream.Capacity} (CertExportGrid:Ingest:RateLimits:StreamEventsPerSecond, StreamBurst)";
                 retryAfter = stream.RetryAfter(count - granted);
+                burst = stream.Capacity;
             }
         }
 
@@ -126,6 +128,7 @@ public sealed class IngestSession(Caller caller, TokenBucket? stream, TokenBucke
                 granted = fromIdentity;
                 limit = $"limit of identity '{Caller.Name}' {Rate(identity)} events/s, burst {identity.Capacity} (CertExportGrid:Ingest:RateLimits:IdentityEventsPerSecond, IdentityBurst)";
                 retryAfter = TimeSpan.FromTicks(Math.Max(retryAfter.Ticks, identity.RetryAfter(count - granted).Ticks));
+                burst = identity.Capacity;
             }
         }
 
@@ -135,6 +138,8 @@ public sealed class IngestSession(Caller caller, TokenBucket? stream, TokenBucke
     public int TakeKeyEvents(string encodedKey, int wanted, out TimeSpan retryAfter) => limiter.TakeKeyEvents(encodedKey, wanted, out retryAfter);
 
     public string KeyLimitText => limiter.KeyLimitText;
+
+    public int KeyBurst => limiter.Options.KeyBurst;
 
     private static string Rate(TokenBucket bucket) => Rate(bucket.RatePerSecond);
 

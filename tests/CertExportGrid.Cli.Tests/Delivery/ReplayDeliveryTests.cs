@@ -1,3 +1,4 @@
+using System.Text;
 using CertExportGrid.Cli.Checkpoints;
 using CertExportGrid.Cli.Delivery;
 using CertExportGrid.Cli.Replay;
@@ -284,9 +285,17 @@ public sealed class ReplayDeliveryTests : IDisposable
         var summary = await Client(fake).ReplayAsync([file], Fast with { CheckpointPath = checkpoint, MaxRetries = 2 });
 
         Assert.Equal(2, Assert.Single(summary.Rejected).Line);
-        // Finally rejected counts as answered: the whole file is confirmed.
+        // Given up on although retryable: not confirmed, so the checkpoint stays before it...
         var entry = Assert.Single(CheckpointStore.Open(checkpoint).Entries);
-        Assert.Equal((new FileInfo(file).Length, 4), (entry.Offset, entry.Line));
+        Assert.Equal(1, entry.Line);
+        Assert.Equal(Encoding.UTF8.GetByteCount(TestData.Lines(1)), entry.Offset);
+
+        // ...and the next run sends it again (and what followed it, which the server de-duplicates).
+        var healthy = new FakeIngestClient();
+        var again = await Client(healthy).ReplayAsync([file], Fast with { CheckpointPath = checkpoint });
+        Assert.Empty(again.Rejected);
+        Assert.Equal([2L, 3L, 4L], healthy.Received.SelectMany(b => b.Events).Select(TestData.RecordId));
+        Assert.Equal(4, Assert.Single(CheckpointStore.Open(checkpoint).Entries).Line);
     }
 
     [Fact]

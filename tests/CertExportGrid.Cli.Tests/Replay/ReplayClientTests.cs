@@ -156,6 +156,41 @@ public sealed class ReplayClientTests : IDisposable
     }
 
     [Fact]
+    public async Task Replay_RateLimited_IsSentAgainAfterTheServersWait_BeyondMaxRetries_UntilAdmitted()
+    {
+        var sends = new List<TimeSpan>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var fake = new FakeIngestClient
+        {
+            Handler = b =>
+            {
+                lock (sends)
+                    sends.Add(clock.Elapsed);
+                var ack = new BatchAck { BatchId = b.BatchId, Accepted = (uint)b.Events.Count };
+                if (sends.Count <= 4)
+                {
+                    // The budget refuses the batch's first event four times over.
+                    ack.Accepted--;
+                    ack.Rejected.Add(new EventRejection { Index = 0, Reason = RejectReason.RateLimited, Retryable = true, RetryAfterMs = 80, Message = "Rate limited: key limit" });
+                }
+
+                return ack;
+            },
+        };
+        var file = Utf8File("a.xml", 2);
+
+        var summary = await new ReplayClient(fake).ReplayAsync([file], FastRetries with { MaxRetries = 1 });
+
+        // Backpressure, not loss: more sends than --retries allows, and every event is in.
+        Assert.Empty(summary.Rejected);
+        Assert.Equal((2L, 4L, 2L), (summary.Sent, summary.Resent, summary.Accepted));
+        Assert.Equal(5, sends.Count);
+        // Each resend waited at least what the server asked, not the 1 ms base delay.
+        for (var i = 1; i < sends.Count; i++)
+            Assert.True(sends[i] - sends[i - 1] >= TimeSpan.FromMilliseconds(80), $"resend {i} came {(sends[i] - sends[i - 1]).TotalMilliseconds:F0} ms after the refusal");
+    }
+
+    [Fact]
     public async Task Replay_SlowAcks_KeepsAtMostMaxInFlightBatchesOutstanding()
     {
         var fake = new FakeIngestClient { AckDelay = TimeSpan.FromMilliseconds(3) };
