@@ -77,8 +77,8 @@ public sealed class RateLimitTests
         Assert.All(ack.Rejected, r => Assert.Equal((RejectReason.RateLimited, true), (r.Reason, r.Retryable)));
         // Two refused at 0.5 events/s from an empty budget: 4 s until both would be taken.
         Assert.All(ack.Rejected, r => Assert.Equal(
-            "Rate limited: key limit 0.5 events/s, burst 3 per (dest, subject) (CertExportGrid:Ingest:RateLimits:KeyEventsPerSecond, KeyBurst); 2 event(s) of this batch over it; retry after 4000 ms.",
-            r.Message));
+            ("Rate limited: key limit 0.5 events/s, burst 3 per (dest, subject) (CertExportGrid:Ingest:RateLimits:KeyEventsPerSecond, KeyBurst); 2 event(s) of this batch over it; retry after 4000 ms.", 4000u),
+            (r.Message, r.RetryAfterMs)));
         var findings = await IngestDriver.ListAllAsync(channel);
         Assert.Equal([("COLD-01", 2ul), ("HOT-01", 3ul)], findings.Select(f => (f.Dest, f.Count)));
     }
@@ -106,6 +106,9 @@ public sealed class RateLimitTests
         Assert.Equal(1u, ack.Accepted);
         Assert.Equal([0u, 2u], ack.Rejected.Select(r => r.Index));
         Assert.All(ack.Rejected, r => Assert.Equal((RejectReason.RateLimited, true), (r.Reason, r.Retryable)));
+        // Two over a burst of one: the wait is for one (about 100 s at 0.01/s), and the message says so.
+        Assert.All(ack.Rejected, r => Assert.EndsWith("(then 1 of them are admitted, the rest as the budget refills).", r.Message, StringComparison.Ordinal));
+        Assert.All(ack.Rejected, r => Assert.InRange(r.RetryAfterMs, 99_000u, 100_000u));
         var findings = await IngestDriver.ListAllAsync(channel);
         Assert.Equal([("COLD-02", 1ul), ("HOT-02", 1ul)], findings.Select(f => (f.Dest, f.Count)));
     }
