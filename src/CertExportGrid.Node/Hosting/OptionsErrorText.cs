@@ -37,6 +37,12 @@ public static partial class OptionsErrorText
         }
 
         var typeName = match.Groups["type"].Value;
+        var value = match.Groups["value"].Value;
+        if (Type.GetType(typeName) == typeof(int) && WholeNumber().IsMatch(value))
+        {
+            return $"{match.Groups["key"].Value} cannot be '{value}': the number is out of range (from {int.MinValue} to {int.MaxValue}, and the setting's own limits).";
+        }
+
         var accepted = typeof(OptionsErrorText).Assembly.GetType(typeName) is { IsEnum: true } type
             ? $"one of {string.Join(", ", Enum.GetNames(type))}"
             : Type.GetType(typeName) switch
@@ -49,8 +55,11 @@ public static partial class OptionsErrorText
             };
         return accepted is null
             ? exception.Message
-            : $"{match.Groups["key"].Value} cannot be '{match.Groups["value"].Value}': use {accepted}.";
+            : $"{match.Groups["key"].Value} cannot be '{value}': use {accepted}.";
     }
+
+    [GeneratedRegex(@"^\s*[+-]?\d+\s*$")]
+    private static partial Regex WholeNumber();
 
     [GeneratedRegex(@"^Failed to convert configuration value '(?<value>.*)' at '(?<key>[^']+)' to type '(?<type>[^']+)'")]
     private static partial Regex ConversionFailure();

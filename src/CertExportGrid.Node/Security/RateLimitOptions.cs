@@ -12,7 +12,7 @@ public sealed class RateLimitOptions
     public const string Section = "CertExportGrid:Ingest:RateLimits";
 
     /// <summary>Per ingest stream (default 50,000 events/s).</summary>
-    [Range(0, 100_000_000)]
+    [Range(0d, 100_000_000d)] // double bounds: NaN and Infinity fail validation instead of overflowing an int conversion
     public double StreamEventsPerSecond { get; set; } = 50_000;
 
     /// <summary>Stream bucket size (default 100,000 events).</summary>
@@ -20,7 +20,7 @@ public sealed class RateLimitOptions
     public int StreamBurst { get; set; } = 100_000;
 
     /// <summary>Per collector identity, over all its streams on this gateway (default 200,000 events/s).</summary>
-    [Range(0, 100_000_000)]
+    [Range(0d, 100_000_000d)] // double bounds: NaN and Infinity fail validation instead of overflowing an int conversion
     public double IdentityEventsPerSecond { get; set; } = 200_000;
 
     /// <summary>Identity bucket size (default 400,000 events).</summary>
@@ -31,7 +31,7 @@ public sealed class RateLimitOptions
     /// Per (dest, subject) key on this gateway, so one collector cannot flood one grain
     /// (default 2,000 accepted events/s). Counted after parsing, on in-scope events only.
     /// </summary>
-    [Range(0, 100_000_000)]
+    [Range(0d, 100_000_000d)] // double bounds: NaN and Infinity fail validation instead of overflowing an int conversion
     public double KeyEventsPerSecond { get; set; } = 2_000;
 
     /// <summary>Key bucket size (default 20,000 events).</summary>
