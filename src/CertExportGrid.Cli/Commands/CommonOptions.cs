@@ -164,12 +164,12 @@ internal static class CommonOptions
     }
 
     /// <summary>Checks that the folder of a file the command will write exists; on failure writes why.</summary>
-    public static bool ParentExists(string path, string option, TextWriter error)
+    /// <summary>Checks a --checkpoint or --state path before anything is sent (see <see cref="Checkpoints.StateFilePath"/>); writes the reason when unusable.</summary>
+    public static bool UsableStateFile(string path, string option, TextWriter error)
     {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is null || Directory.Exists(folder))
+        if (Checkpoints.StateFilePath.Problem(path) is not { } problem)
             return true;
-        error.WriteLine($"error: {option}: the folder {folder} does not exist.");
+        error.WriteLine($"error: {option} {Output.TerminalText.Escape(path)}: {problem}");
         return false;
     }
 

@@ -33,7 +33,7 @@ internal static class ReplayCommand
         if (!await FilesExistAsync(files, error))
             return ExitCodes.Usage;
 
-        if (options.CheckpointPath is { } checkpoint && !CommonOptions.ParentExists(checkpoint, "--checkpoint", error))
+        if (options.CheckpointPath is { } checkpoint && !CommonOptions.UsableStateFile(checkpoint, "--checkpoint", error))
             return ExitCodes.Usage;
         using var channels = CommonOptions.OpenChannels(server, error);
         if (channels is null)

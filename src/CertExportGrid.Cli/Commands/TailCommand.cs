@@ -39,7 +39,7 @@ internal static class TailCommand
     {
         var output = TextWriter.Synchronized(parse.InvocationConfiguration.Output);
         var error = parse.InvocationConfiguration.Error;
-        if (!CommonOptions.ParentExists(options.CheckpointPath!, "--checkpoint", error))
+        if (!CommonOptions.UsableStateFile(options.CheckpointPath!, "--checkpoint", error))
             return ExitCodes.Usage;
         if (!await ReplayCommand.FilesExistAsync(files, error, missingIsError: false)) // a missing file is waited for
             return ExitCodes.Usage;

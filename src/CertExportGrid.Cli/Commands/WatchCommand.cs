@@ -43,7 +43,7 @@ internal static class WatchCommand
             var url = parse.GetValue(server)!;
             var error = parse.InvocationConfiguration.Error;
             var statePath = parse.GetValue(state);
-            if (statePath is not null && !CommonOptions.ParentExists(statePath, "--state", error))
+            if (statePath is not null && !CommonOptions.UsableStateFile(statePath, "--state", error))
                 return ExitCodes.Usage;
             using var channels = CommonOptions.OpenChannels(url, error);
             if (channels is null)
@@ -89,7 +89,7 @@ internal static class WatchCommand
             {
                 await stopFlusher.CancelAsync();
                 await flusher;
-                memory.Save();
+                memory.Save(error);
             }
         });
         return command;

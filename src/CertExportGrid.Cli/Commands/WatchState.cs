@@ -43,7 +43,6 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
 
     // A position is EPOCH.SEQUENCE: letters and digits, a dot, digits.
     private static readonly SearchValues<char> EpochCharacters = SearchValues.Create("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
-    private static readonly SearchValues<char> SequenceCharacters = SearchValues.Create("0123456789");
 
     /// <summary>Longer than any position a server issues (a 12-character epoch, a dot, a 64-bit sequence).</summary>
     private const int MaxFileBytes = 256;
@@ -85,9 +84,10 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
     private static bool LooksLikePosition(string text)
     {
         var dot = text.IndexOf('.', StringComparison.Ordinal);
-        return dot > 0 && dot < text.Length - 1 && text.Length - dot - 1 <= 19
+        // The sequence is what the server parses: a non-negative 64-bit number, digits only.
+        return dot > 0
             && !text.AsSpan(0, dot).ContainsAnyExcept(EpochCharacters)
-            && !text.AsSpan(dot + 1).ContainsAnyExcept(SequenceCharacters);
+            && long.TryParse(text.AsSpan(dot + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _);
     }
 
     /// <summary>Remembers the position; writes it at once unless the file was written less than <see cref="SaveInterval"/> ago.</summary>
@@ -98,8 +98,15 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
         lock (_gate)
         {
             _position = position;
-            if (Due())
-                SaveLocked();
+            try
+            {
+                if (Due())
+                    SaveLocked();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Still pending: the flusher tries again and reports the failure.
+            }
         }
     }
 
@@ -110,11 +117,18 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
             return Due() && SaveLocked();
     }
 
-    /// <summary>Writes the pending position now (on exit).</summary>
-    public void Save()
+    /// <summary>Writes the pending position now (on exit); a failure is reported on <paramref name="error"/>, not thrown.</summary>
+    public void Save(TextWriter? error = null)
     {
-        lock (_gate)
-            SaveLocked();
+        try
+        {
+            lock (_gate)
+                SaveLocked();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            error?.WriteLine($"warning: watch: cannot write --state {path}: {TerminalText.Escape(ex.Message)}; a restart will resume from an earlier position.");
+        }
     }
 
     /// <summary>

@@ -178,6 +178,25 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Theory]
+    [InlineData("watch", "--state")]
+    [InlineData("replay", "--checkpoint")]
+    [InlineData("tail", "--checkpoint")]
+    public async Task StateFile_ADeviceNode_IsRefusedBeforeAnythingIsSent(string command, string option)
+    {
+        // Renaming over it would replace the device (for root, the system's /dev/null).
+        var events = Path.Combine(_dir.Path, "events.xml");
+        await File.WriteAllTextAsync(events, "");
+        string[] args = command == "watch"
+            ? ["--server", Unreachable, "watch", "--max-attempts", "1", option, "/dev/null"]
+            : ["--server", Unreachable, command, "--max-attempts", "1", option, "/dev/null", events];
+
+        var (exit, _, err) = await RunAsync(args);
+
+        Assert.Equal(1, exit);
+        Assert.Equal($"error: {option} /dev/null: is not a regular file (a device, pipe or socket); give the path of an ordinary file.", err.Trim());
+    }
+
+    [Theory]
     [InlineData("findings", "xml")]
     [InlineData("watch", "splunk")]
     public async Task Format_NotOffered_ExitsWithUsageError(string command, string format)

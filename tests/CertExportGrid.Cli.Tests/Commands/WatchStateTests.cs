@@ -154,6 +154,8 @@ public sealed class WatchStateTests : IDisposable
     [InlineData("3f2a9c01b7de.42x")]
     [InlineData("3f2a-9c01.42")]
     [InlineData("3f2a9c01b7de.99999999999999999999")]
+    [InlineData("3f2a9c01b7de.9999999999999999999")] // 19 digits, over long.MaxValue: the server would refuse it
+    [InlineData("3f2a9c01b7de.+42")]
     public void Load_NotAPosition_IsRefusedNamingTheFile(string content)
     {
         File.WriteAllText(StatePath, content);
@@ -168,5 +170,22 @@ public sealed class WatchStateTests : IDisposable
         File.WriteAllText(StatePath, "3f2a9c01b7de.42\n");
 
         Assert.Equal("3f2a9c01b7de.42", WatchState.Load(StatePath).Position);
+    }
+
+    [Fact]
+    public void WriteFailure_AfterStart_IsReportedNotThrown()
+    {
+        var folder = Path.Combine(_dir.Path, "gone");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, "watch.state");
+        var state = WatchState.Load(path, new ManualClock());
+        Directory.Delete(folder);
+
+        state.Advance("4.1");
+        var error = new StringWriter();
+        state.Save(error);
+
+        Assert.True(state.IsDirty);
+        Assert.StartsWith($"warning: watch: cannot write --state {path}: ", error.ToString());
     }
 }
