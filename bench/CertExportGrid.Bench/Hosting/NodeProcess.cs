@@ -162,8 +162,9 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Kills every node still running (the bench is being stopped by SIGTERM or Ctrl+C, and its
-    /// await-using disposals will not run): no server is left behind holding CPU and ports.
+    /// Kills every node still running and deletes its data folder (the bench is being stopped by
+    /// SIGTERM or Ctrl+C, and its await-using disposals will not run): no server is left behind
+    /// holding CPU and ports, and no temporary data.
     /// </summary>
     public static void KillAll()
     {
@@ -172,11 +173,26 @@ public sealed class NodeProcess : IAsyncDisposable
             try
             {
                 node._process.Kill(entireProcessTree: true);
+                node._process.WaitForExit(TimeSpan.FromSeconds(5));
             }
             catch (InvalidOperationException)
             {
                 // Already gone.
             }
+
+            node.DeleteDataDirectory();
+        }
+    }
+
+    private void DeleteDataDirectory()
+    {
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // A temp folder left behind is harmless.
         }
     }
 
@@ -204,14 +220,7 @@ public sealed class NodeProcess : IAsyncDisposable
         }
 
         _process.Dispose();
-        try
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp folder left behind is harmless.
-        }
+        DeleteDataDirectory();
     }
 
     private void Keep(string? line)

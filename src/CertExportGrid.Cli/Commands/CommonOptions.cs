@@ -62,10 +62,11 @@ internal static class CommonOptions
 
     /// <summary><c>--max-backoff 10s</c>: the longest wait between two reconnect attempts.</summary>
     public static DurationOption MaxBackoff() =>
-        Duration("--max-backoff", "Longest wait between reconnect attempts (exponential backoff with jitter up to this).", new ReconnectPolicy().MaxBackoff);
+        Duration("--max-backoff", "Longest wait between reconnect attempts (exponential backoff with jitter up to this).", new ReconnectPolicy().MaxBackoff, minimum: TimeSpan.FromMilliseconds(100));
 
     /// <summary>A duration option written as 250ms, 10s, 1.5s or 2m; read it with <see cref="DurationOption.ValueIn"/>.</summary>
-    public static DurationOption Duration(string name, string description, TimeSpan defaultValue) => new(name, defaultValue)
+    /// <param name="minimum">The shortest value accepted (a shorter one is a usage error): a zero backoff or poll spins.</param>
+    public static DurationOption Duration(string name, string description, TimeSpan defaultValue, TimeSpan minimum) => new(name, defaultValue)
     {
         // The default is in the description, as typed: with a DefaultValueFactory, help would also
         // print it the way TimeSpan does ([default: 00:00:10]).
@@ -74,10 +75,11 @@ internal static class CommonOptions
         CustomParser = result =>
         {
             var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-            if (TryParseDuration(text, out var value))
-                return value;
-            result.AddError($"{name} must be a duration like 500ms, 10s or 2m, got '{text}'.");
-            return default;
+            if (!TryParseDuration(text, out var value))
+                result.AddError($"{name} must be a duration like 500ms, 10s or 2m, got '{text}'.");
+            else if (value < minimum)
+                result.AddError($"{name} must be at least {Format(minimum)}, got '{text}'.");
+            return value;
         },
     };
 

@@ -17,12 +17,7 @@ internal static class TailCommand
     public static Command Create(Option<string> server)
     {
         var collector = new CollectorOptions(checkpointRequired: true);
-        var poll = CommonOptions.Duration("--poll", "How often the files are checked for new lines, truncation and rotation.", new ReplayOptions().PollInterval);
-        poll.Validators.Add(r =>
-        {
-            if (r.Tokens is [var token] && CommonOptions.TryParseDuration(token.Value, out var value) && value < TimeSpan.FromMilliseconds(10))
-                r.AddError("--poll must be at least 10ms.");
-        });
+        var poll = CommonOptions.Duration("--poll", "How often the files are checked for new lines, truncation and rotation.", new ReplayOptions().PollInterval, minimum: TimeSpan.FromMilliseconds(10));
         var command = new Command("tail", "Follow growing event files (like tail -F) and send new lines as they appear, until Ctrl+C.");
         collector.AddTo(command);
         command.Options.Add(poll);

@@ -144,6 +144,19 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Theory]
+    [InlineData("watch", "--max-backoff", "0s", "at least 100ms")]
+    [InlineData("watch", "--max-backoff", "1ms", "at least 100ms")]
+    [InlineData("tail", "--poll", "5ms", "at least 10ms")]
+    [InlineData("watch", "--max-backoff", "soon", "a duration like 500ms, 10s or 2m")]
+    public async Task Duration_TooShortOrNotADuration_IsAUsageError(string command, string option, string value, string expected)
+    {
+        var (exit, _, err) = await RunAsync(command, option, value);
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"{option} must be {expected}, got '{value}'.", err);
+    }
+
+    [Theory]
     [InlineData(new string[0], 10_000)]
     [InlineData(new[] { "--max-backoff", "1.5s" }, 1_500)]
     [InlineData(new[] { "--max-backoff", "250ms" }, 250)]

@@ -118,7 +118,7 @@ public sealed class GatewaysAndInputsTests : IDisposable
     {
         var file = _dir.File("a.xml", TestData.Utf8(TestData.Event() + "\n"));
 
-        var (exit, _, err) = await RunAsync("replay", "-q", "--max-attempts", "2", "--max-backoff", "10ms", "--server", "http://127.0.0.1:1,http://127.0.0.1:2", file);
+        var (exit, _, err) = await RunAsync("replay", "-q", "--max-attempts", "2", "--max-backoff", "100ms", "--server", "http://127.0.0.1:1,http://127.0.0.1:2", file);
 
         Assert.Equal(3, exit);
         Assert.Contains("reconnecting to http://127.0.0.1:2 in", err);
