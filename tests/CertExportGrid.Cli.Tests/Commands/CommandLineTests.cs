@@ -14,7 +14,7 @@ public sealed class CommandLineTests : IDisposable
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var exit = await CliApp.Build().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        var exit = await CliApp.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
         return (exit, output.ToString(), error.ToString());
     }
 
@@ -214,10 +214,12 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("watch", "splunk")]
     public async Task Format_NotOffered_ExitsWithUsageError(string command, string format)
     {
-        var (exit, _, err) = await RunAsync(command, "--format", format);
+        var (exit, output, err) = await RunAsync(command, "--format", format);
 
         Assert.Equal(1, exit);
         Assert.Contains(format, err);
+        // The error, not the whole help text.
+        Assert.DoesNotContain("Usage:", output + err);
     }
 
     [Fact]
