@@ -458,13 +458,18 @@ internal sealed class DeliveryLoop(
     }
 
     /// <summary>
-    /// A rate-limited event waits what the server said its budget needs (plus up to 10 % jitter, so
-    /// collectors refused together do not return together); anything else backs off exponentially.
+    /// A rate-limited event waits for the slot the server gave it (each refused event has its own, as
+    /// the budget refills), plus a little jitter (at most 10 % and 50 ms: enough to keep collectors
+    /// refused together apart, too little to push an event past the next one's slot); anything else
+    /// backs off exponentially.
     /// </summary>
-    private TimeSpan RetryDelay(int attempt, ResolvedRejection rejection) =>
-        rejection.Reason == RejectReason.RateLimited && rejection.RetryAfter > TimeSpan.Zero
-            ? rejection.RetryAfter * (1 + (Random.Shared.NextDouble() / 10))
-            : RetryDelay(attempt);
+    private TimeSpan RetryDelay(int attempt, ResolvedRejection rejection)
+    {
+        if (rejection.Reason != RejectReason.RateLimited || rejection.RetryAfter <= TimeSpan.Zero)
+            return RetryDelay(attempt);
+        var jitter = Math.Min(rejection.RetryAfter.TotalMilliseconds / 10, 50) * Random.Shared.NextDouble();
+        return rejection.RetryAfter + TimeSpan.FromMilliseconds(jitter);
+    }
 
     private TimeSpan RetryDelay(int attempt)
     {

@@ -34,10 +34,10 @@ public sealed class BatchProcessor(
         // event allocated).
         var groups = new Dictionary<FindingKey, KeyGroup>();
         var caller = session.Caller;
-        var admitted = session.Admit(batch.Events.Count, out var limit, out var retryAfter, out var burst);
+        var admitted = session.Admit(batch.Events.Count, out var refusal);
         if (admitted < batch.Events.Count)
         {
-            RateLimited(ack, caller, admitted, batch.Events.Count, limit!, retryAfter, burst);
+            RateLimited(ack, caller, admitted, batch.Events.Count, refusal);
         }
 
         var hostDenied = 0;
@@ -143,16 +143,35 @@ public sealed class BatchProcessor(
         return ack;
     }
 
-    private void RateLimited(BatchAck ack, Caller caller, int admitted, int count, string limit, TimeSpan retryAfter, int burst)
+    private void RateLimited(BatchAck ack, Caller caller, int admitted, int count, RateRefusal refusal)
     {
-        var message = RateLimitMessage(limit, count - admitted, retryAfter, burst);
-        for (var index = admitted; index < count; index++)
-        {
-            ack.Rejected.Add(new EventRejection { Index = (uint)index, Reason = RejectReason.RateLimited, Message = message, Retryable = true, RetryAfterMs = RetryMs(retryAfter) });
-        }
+        AddRateLimited(ack, refusal, count - admitted, position => (uint)(admitted + position));
+        securityMetrics.RateLimited(count - admitted, refusal.Limit.StartsWith("stream", StringComparison.Ordinal) ? "stream" : "identity");
+        SecurityLog.RateLimited(logger, caller.Name, count - admitted, refusal.Limit);
+    }
 
-        securityMetrics.RateLimited(count - admitted, limit.StartsWith("stream", StringComparison.Ordinal) ? "stream" : "identity");
-        SecurityLog.RateLimited(logger, caller.Name, count - admitted, limit);
+    /// <summary>
+    /// Rejects <paramref name="over"/> events as RATE_LIMITED, each with its own slot in
+    /// retry_after_ms (see <see cref="RateRefusal"/>); the message states the limit and the range.
+    /// </summary>
+    private static void AddRateLimited(BatchAck ack, RateRefusal refusal, int over, Func<int, uint> indexOf)
+    {
+        var first = RetryMs(refusal.WaitFor(0));
+        var last = RetryMs(refusal.WaitFor(over - 1));
+        var message = over == 1
+            ? $"Rate limited: {refusal.Limit}; retry after {first} ms."
+            : $"Rate limited: {refusal.Limit}; {over} event(s) of this batch over it, each with its own retry time as the budget refills: after {first} to {last} ms.";
+        for (var position = 0; position < over; position++)
+        {
+            ack.Rejected.Add(new EventRejection
+            {
+                Index = indexOf(position),
+                Reason = RejectReason.RateLimited,
+                Message = message,
+                Retryable = true,
+                RetryAfterMs = RetryMs(refusal.WaitFor(position)),
+            });
+        }
     }
 
     /// <summary>
@@ -163,33 +182,19 @@ public sealed class BatchProcessor(
     private static int KeyLimit(KeyGroup group, IngestSession session, BatchAck ack)
     {
         var wanted = group.Indexes.Count;
-        var granted = session.TakeKeyEvents(group.Key, wanted, out var keyWait);
+        var granted = session.TakeKeyEvents(group.Key, wanted, out var refusal);
         if (granted == wanted)
         {
             return 0;
         }
 
-        var message = RateLimitMessage(session.KeyLimitText, wanted - granted, keyWait, session.KeyBurst);
-        for (var i = granted; i < wanted; i++)
-        {
-            ack.Rejected.Add(new EventRejection { Index = (uint)group.Indexes[i], Reason = RejectReason.RateLimited, Message = message, Retryable = true, RetryAfterMs = RetryMs(keyWait) });
-        }
-
+        AddRateLimited(ack, refusal, wanted - granted, position => (uint)group.Indexes[granted + position]);
         group.Indexes.RemoveRange(granted, wanted - granted);
         group.Observations.RemoveRange(granted, wanted - granted);
         return wanted - granted;
     }
 
     private static uint RetryMs(TimeSpan wait) => (uint)Math.Clamp(Math.Ceiling(wait.TotalMilliseconds), 1, uint.MaxValue);
-
-    /// <summary>
-    /// States the limit, how many were over it, and when the budget admits them again; when more
-    /// were over than a burst holds, only a burst's worth is admitted then, and the message says so.
-    /// </summary>
-    private static string RateLimitMessage(string limit, int over, TimeSpan wait, int burst) =>
-        over <= burst
-            ? $"Rate limited: {limit}; {over} event(s) of this batch over it; retry after {RetryMs(wait)} ms."
-            : $"Rate limited: {limit}; {over} event(s) of this batch over it; retry after {RetryMs(wait)} ms (then {burst} of them are admitted, the rest as the budget refills).";
 
     private async Task ApplyAsync(KeyGroup group)
     {

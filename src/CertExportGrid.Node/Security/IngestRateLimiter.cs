@@ -44,12 +44,11 @@ public sealed class IngestRateLimiter
     /// <summary>
     /// Takes up to <paramref name="wanted"/> events of budget for the key at once (one lookup per
     /// key per batch, not per event) and returns how many it got; when fewer,
-    /// <paramref name="retryAfter"/> is the wait until the budget covers all the refused ones
-    /// (or a full burst, when more were refused than a burst holds).
+    /// <paramref name="refusal"/> says when each refused event is due.
     /// </summary>
-    public int TakeKeyEvents(string encodedKey, int wanted, out TimeSpan retryAfter)
+    public int TakeKeyEvents(string encodedKey, int wanted, out RateRefusal refusal)
     {
-        retryAfter = TimeSpan.Zero;
+        refusal = default;
         if (_keys.Length == 0)
         {
             return wanted;
@@ -75,7 +74,7 @@ public sealed class IngestRateLimiter
             slot.Tokens -= granted;
             if (granted < wanted)
             {
-                retryAfter = TokenBucket.WaitFor(wanted - granted, slot.Tokens, _options.KeyEventsPerSecond, _options.KeyBurst);
+                refusal = new RateRefusal(KeyLimitText, _options.KeyEventsPerSecond, slot.Tokens);
             }
 
             return granted;
@@ -99,23 +98,22 @@ public sealed class IngestSession(Caller caller, TokenBucket? stream, TokenBucke
 
     /// <summary>
     /// Admits up to <paramref name="count"/> events of a batch against the stream and identity
-    /// budgets; the rest are rejected unparsed. Returns the number admitted and, when short, which
-    /// limit and how long to wait.
+    /// budgets; the rest are rejected unparsed. Returns the number admitted and, when short, the
+    /// refusal of the budget that limited last.
     /// </summary>
-    public int Admit(int count, out string? limit, out TimeSpan retryAfter, out int burst)
+    public int Admit(int count, out RateRefusal refusal)
     {
-        limit = null;
-        retryAfter = TimeSpan.Zero;
-        burst = 0;
+        refusal = default;
         var granted = count;
         if (stream is not null)
         {
             granted = stream.TakeUpTo(granted);
             if (granted < count)
             {
-                limit = $"stream limit {Rate(stream)} events/s, burst {stream.Capacity} (CertExportGrid:Ingest:RateLimits:StreamEventsPerSecond, StreamBurst)";
-                retryAfter = stream.RetryAfter(count - granted);
-                burst = stream.Capacity;
+                refusal = new RateRefusal(
+                    $"stream limit {Rate(stream)} events/s, burst {stream.Capacity} (CertExportGrid:Ingest:RateLimits:StreamEventsPerSecond, StreamBurst)",
+                    stream.RatePerSecond,
+                    stream.Available);
             }
         }
 
@@ -126,20 +124,17 @@ public sealed class IngestSession(Caller caller, TokenBucket? stream, TokenBucke
             {
                 stream?.Return(granted - fromIdentity);
                 granted = fromIdentity;
-                limit = $"limit of identity '{Caller.Name}' {Rate(identity)} events/s, burst {identity.Capacity} (CertExportGrid:Ingest:RateLimits:IdentityEventsPerSecond, IdentityBurst)";
-                retryAfter = TimeSpan.FromTicks(Math.Max(retryAfter.Ticks, identity.RetryAfter(count - granted).Ticks));
-                burst = identity.Capacity;
+                refusal = new RateRefusal(
+                    $"limit of identity '{Caller.Name}' {Rate(identity)} events/s, burst {identity.Capacity} (CertExportGrid:Ingest:RateLimits:IdentityEventsPerSecond, IdentityBurst)",
+                    identity.RatePerSecond,
+                    identity.Available);
             }
         }
 
         return granted;
     }
 
-    public int TakeKeyEvents(string encodedKey, int wanted, out TimeSpan retryAfter) => limiter.TakeKeyEvents(encodedKey, wanted, out retryAfter);
-
-    public string KeyLimitText => limiter.KeyLimitText;
-
-    public int KeyBurst => limiter.Options.KeyBurst;
+    public int TakeKeyEvents(string encodedKey, int wanted, out RateRefusal refusal) => limiter.TakeKeyEvents(encodedKey, wanted, out refusal);
 
     private static string Rate(TokenBucket bucket) => Rate(bucket.RatePerSecond);
 

@@ -42,22 +42,18 @@ public sealed class TokenBucket(double ratePerSecond, int capacity)
 
     public int Capacity { get; } = capacity;
 
-    /// <summary>
-    /// How long until the bucket holds <paramref name="events"/> tokens (at most its capacity): the
-    /// wait after which events refused now would all be taken if sent again together.
-    /// </summary>
-    public TimeSpan RetryAfter(int events)
+    /// <summary>The tokens held now.</summary>
+    public double Available
     {
-        lock (_gate)
+        get
         {
-            Refill();
-            return WaitFor(events, _tokens, RatePerSecond, Capacity);
+            lock (_gate)
+            {
+                Refill();
+                return _tokens;
+            }
         }
     }
-
-    /// <summary>The wait until a bucket with <paramref name="tokens"/> refills to cover <paramref name="events"/> (capped at its capacity).</summary>
-    public static TimeSpan WaitFor(int events, double tokens, double ratePerSecond, int capacity) =>
-        TimeSpan.FromSeconds(Math.Max(0, Math.Min(events, capacity) - tokens) / ratePerSecond);
 
     private void Refill()
     {
