@@ -113,13 +113,28 @@ internal static class AtomicFile
 {
     public static void Write(string path, ReadOnlySpan<byte> content)
     {
-        var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        var temp = TempOf(path);
+        using (var stream = CreateTemp(temp))
         {
             stream.Write(content);
             stream.Flush(flushToDisk: true);
         }
 
         File.Move(temp, path, overwrite: true);
+    }
+
+    public static string TempOf(string path) => path + ".tmp";
+
+    /// <summary>
+    /// Creates the temporary file afresh: whatever a leftover of that name is (a symlink, a FIFO) is
+    /// unlinked first and the new file is created exclusively, so a write never follows a link to
+    /// another file or blocks on a pipe.
+    /// </summary>
+    public static FileStream CreateTemp(string temp)
+    {
+        if (Directory.Exists(temp))
+            throw new IOException($"{temp} is a folder; the atomic write needs that name for its temporary file.");
+        File.Delete(temp); // unlinks a symlink itself, never its target; no error when missing
+        return new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
     }
 }

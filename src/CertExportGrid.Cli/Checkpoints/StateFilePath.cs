@@ -23,12 +23,13 @@ internal static class StateFilePath
             return "is not a regular file (a device, pipe or socket); give the path of an ordinary file.";
         try
         {
-            // The same temporary name the atomic write uses, so this is exactly the permission it needs.
-            using (new FileStream(full + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
+            // The same temporary file the atomic write creates, so this is exactly what it needs.
+            var temp = AtomicFile.TempOf(full);
+            using (AtomicFile.CreateTemp(temp))
             {
             }
 
-            File.Delete(full + ".tmp");
+            File.Delete(temp);
             return null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

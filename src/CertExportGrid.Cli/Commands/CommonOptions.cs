@@ -76,7 +76,7 @@ internal static class CommonOptions
         {
             var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
             if (!TryParseDuration(text, out var value))
-                result.AddError($"{name} must be a duration like 500ms, 10s or 2m, got '{text}'.");
+                result.AddError($"{name} must be a duration like 500ms, 10s or 2m (at most a day), got '{text}'.");
             else if (value < minimum)
                 result.AddError($"{name} must be at least {Format(minimum)}, got '{text}'.");
             return value;
@@ -142,8 +142,9 @@ internal static class CommonOptions
             : text.EndsWith('s') || text.EndsWith('S') ? (text[..^1], 1000.0)
             : text.EndsWith('m') || text.EndsWith('M') ? (text[..^1], 60_000.0)
             : ("", 0);
+        // double.TryParse takes "NaN" and "Infinity" whatever the styles: only finite amounts are durations.
         if (unit == 0 || !double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount)
-            || amount < 0 || amount * unit > TimeSpan.FromDays(1).TotalMilliseconds)
+            || !double.IsFinite(amount) || amount < 0 || amount * unit > TimeSpan.FromDays(1).TotalMilliseconds)
             return false;
         value = TimeSpan.FromMilliseconds(amount * unit);
         return true;

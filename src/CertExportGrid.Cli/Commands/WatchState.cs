@@ -127,7 +127,7 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            error?.WriteLine($"warning: watch: cannot write --state {path}: {TerminalText.Escape(ex.Message)}; a restart will resume from an earlier position.");
+            error?.WriteLine($"warning: watch: cannot write --state {path}: {TerminalText.Escape(ex.Message.TrimEnd('.'))}; a restart will resume from an earlier position.");
         }
     }
 
@@ -140,6 +140,7 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
     {
         if (path is null)
             return;
+        var failing = false;
         while (!ct.IsCancellationRequested)
         {
             try
@@ -153,11 +154,18 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
 
             try
             {
-                FlushIfDue();
+                if (FlushIfDue() && failing)
+                {
+                    failing = false;
+                    await error.WriteLineAsync($"watch: --state {path} written again.");
+                }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                await error.WriteLineAsync($"warning: watch: cannot write --state {path}: {TerminalText.Escape(ex.Message)}");
+                // Once per failure spell, not every tick.
+                if (!failing)
+                    await error.WriteLineAsync($"warning: watch: cannot write --state {path}: {TerminalText.Escape(ex.Message.TrimEnd('.'))}. Retrying quietly.");
+                failing = true;
             }
         }
     }

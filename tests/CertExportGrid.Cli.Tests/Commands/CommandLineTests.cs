@@ -147,7 +147,9 @@ public sealed class CommandLineTests : IDisposable
     [InlineData("watch", "--max-backoff", "0s", "at least 100ms")]
     [InlineData("watch", "--max-backoff", "1ms", "at least 100ms")]
     [InlineData("tail", "--poll", "5ms", "at least 10ms")]
-    [InlineData("watch", "--max-backoff", "soon", "a duration like 500ms, 10s or 2m")]
+    [InlineData("watch", "--max-backoff", "soon", "a duration like 500ms, 10s or 2m (at most a day)")]
+    [InlineData("watch", "--max-backoff", "NaNs", "a duration like 500ms, 10s or 2m (at most a day)")]
+    [InlineData("tail", "--poll", "Infinityms", "a duration like 500ms, 10s or 2m (at most a day)")]
     public async Task Duration_TooShortOrNotADuration_IsAUsageError(string command, string option, string value, string expected)
     {
         var (exit, _, err) = await RunAsync(command, option, value);
@@ -207,6 +209,24 @@ public sealed class CommandLineTests : IDisposable
 
         Assert.Equal(1, exit);
         Assert.Equal($"error: {option} /dev/null: is not a regular file (a device, pipe or socket); give the path of an ordinary file.", err.Trim());
+    }
+
+    [Fact]
+    public async Task Checkpoint_LeftoverTempIsASymlink_TheLinkIsReplacedNotItsTarget()
+    {
+        // A leftover cp.json.tmp pointing elsewhere must never have the target truncated or written.
+        var victim = Path.Combine(_dir.Path, "victim.txt");
+        await File.WriteAllTextAsync(victim, "precious");
+        var checkpoint = Path.Combine(_dir.Path, "cp.json");
+        File.CreateSymbolicLink(checkpoint + ".tmp", victim);
+        var events = Path.Combine(_dir.Path, "events.xml");
+        await File.WriteAllTextAsync(events, "");
+
+        // The path check before connecting and the final checkpoint write both create the temp file.
+        var (_, _, err) = await RunAsync("--server", Unreachable, "replay", "--max-attempts", "1", "--checkpoint", checkpoint, events);
+
+        Assert.Equal("precious", await File.ReadAllTextAsync(victim));
+        Assert.False(File.Exists(checkpoint + ".tmp") && new FileInfo(checkpoint + ".tmp").LinkTarget is not null, err);
     }
 
     [Theory]

@@ -22,7 +22,9 @@ public sealed class WatchStateTests : IDisposable
 
     private string StatePath => Path.Combine(_dir.Path, "watch.state");
 
-    private string? OnDisk() => File.Exists(StatePath) ? File.ReadAllText(StatePath).Trim() : null;
+    private string? OnDisk() => OnDisk(StatePath);
+
+    private static string? OnDisk(string path) => File.Exists(path) ? File.ReadAllText(path).Trim() : null;
 
     [Fact]
     public void Advance_WritesAtOnceThenAtMostOncePerInterval()
@@ -114,15 +116,25 @@ public sealed class WatchStateTests : IDisposable
 
         await state.RunFlusherAsync((wait, ct) =>
         {
-            if (++ticks == 6)
+            ticks++;
+            if (ticks == 10)
+                Directory.CreateDirectory(folder); // the folder is back
+            if (ticks == 12)
                 stop.Cancel();
             ct.ThrowIfCancellationRequested();
             clock.Advance(wait);
             return Task.CompletedTask;
         }, error, stop.Token);
 
-        Assert.StartsWith($"warning: watch: cannot write --state {path}: ", error.ToString());
-        Assert.True(state.IsDirty);
+        // One warning for the whole failing spell (not one per tick), then word that it recovered.
+        var lines = error.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith($"warning: watch: cannot write --state {path}: ", lines[0]);
+        Assert.EndsWith(". Retrying quietly.", lines[0]);
+        Assert.DoesNotContain(".. ", lines[0]);
+        Assert.Equal($"watch: --state {path} written again.", lines[1]);
+        Assert.False(state.IsDirty);
+        Assert.Equal("3.2", OnDisk(path));
     }
 
     [Fact]
