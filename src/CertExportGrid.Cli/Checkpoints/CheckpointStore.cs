@@ -56,10 +56,15 @@ internal sealed class CheckpointStore
         if (!File.Exists(full))
             return new CheckpointStore(full, entries);
 
+        var bytes = File.ReadAllBytes(full);
+        // An empty file (made with touch, as for watch --state) means no checkpoint yet.
+        if (bytes.AsSpan().Trim(" \t\r\n"u8).IsEmpty)
+            return new CheckpointStore(full, entries);
+
         CheckpointDocument? document;
         try
         {
-            document = JsonSerializer.Deserialize<CheckpointDocument>(File.ReadAllBytes(full), Json);
+            document = JsonSerializer.Deserialize<CheckpointDocument>(bytes, Json);
         }
         catch (JsonException ex)
         {

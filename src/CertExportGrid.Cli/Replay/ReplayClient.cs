@@ -90,6 +90,7 @@ internal sealed class ReplayClient
 
         var checkpoint = options.CheckpointPath is { } path ? CheckpointStore.Open(path) : null;
         var tally = new ReplayTally(files, 0) { OnRejected = Rejections };
+        tally.FilesFollowed(files.Count);
         var notices = TextWriter.Synchronized(Notices);
         using var source = new TailSource(files, checkpoint, tally, notices, options.PollInterval);
         await RunAsync(source, checkpoint, options, tally, notices, progress, stop, abort);

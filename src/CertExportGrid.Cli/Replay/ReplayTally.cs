@@ -19,6 +19,12 @@ internal sealed class ReplayTally(IReadOnlyList<string> files, long bytesTotal)
         lock (_lock) _files++;
     }
 
+    /// <summary>tail: the files followed count as the run's files (none is ever read to an end).</summary>
+    public void FilesFollowed(int count)
+    {
+        lock (_lock) _files = count;
+    }
+
     /// <summary>Non-blank lines read (events and lines rejected locally).</summary>
     public void LinesRead(int lines)
     {

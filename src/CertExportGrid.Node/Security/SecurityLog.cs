@@ -21,9 +21,9 @@ internal static partial class SecurityLog
     [LoggerMessage(EventId = 1406, Level = LogLevel.Error, Message = "Security configuration change ignored, the previous one stays in force: {Reason}")]
     public static partial void ReloadFailed(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 1407, Level = LogLevel.Warning, Message = "Collector {Identity} sent {Count} events for hosts it may not speak for (first: {Computer}); rejected PERMISSION_DENIED_HOST")]
+    [LoggerMessage(EventId = 1407, Level = LogLevel.Warning, Message = "Collector {Identity} sent {Count} event(s) for hosts it may not speak for (first: {Computer}); rejected PERMISSION_DENIED_HOST")]
     public static partial void HostDenied(ILogger logger, string identity, int count, string computer);
 
-    [LoggerMessage(EventId = 1408, Level = LogLevel.Information, Message = "Collector {Identity}: {Count} events rejected RATE_LIMITED ({Limit})")]
+    [LoggerMessage(EventId = 1408, Level = LogLevel.Information, Message = "Collector {Identity}: {Count} event(s) rejected RATE_LIMITED ({Limit})")]
     public static partial void RateLimited(ILogger logger, string identity, int count, string limit);
 }

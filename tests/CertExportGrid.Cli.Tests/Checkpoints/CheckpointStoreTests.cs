@@ -61,6 +61,16 @@ public sealed class CheckpointStoreTests : IDisposable
         Assert.Equal([logA, logB], CheckpointStore.Open(path).Entries.Select(e => e.Path));
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData(" \n")]
+    public void Open_EmptyFile_IsNoCheckpointYet(string content)
+    {
+        var path = _dir.File("cp.json", Encoding.UTF8.GetBytes(content));
+
+        Assert.Empty(CheckpointStore.Open(path).Entries);
+    }
+
     [Fact]
     public void Open_NotJson_ThrowsCheckpointFormatException()
     {

@@ -123,7 +123,7 @@ public sealed class TailTests : IDisposable
         var summary = await tail;
 
         Assert.Equal([1, 2, 3, 4, 5], fake.Received.SelectMany(b => b.Events).Select(TestData.RecordId));
-        Assert.Equal(5, summary.Accepted);
+        Assert.Equal((1, 5L), (summary.Files, summary.Accepted));
         var entry = Assert.Single(CheckpointStore.Open(checkpoint).Entries);
         Assert.Equal((Encoding.UTF8.GetByteCount(TestData.Lines(5)), 5), ((int)entry.Offset, entry.Line)); // not the partial line
     }
