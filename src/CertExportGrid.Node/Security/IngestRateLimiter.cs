@@ -74,7 +74,7 @@ public sealed class IngestRateLimiter
             slot.Tokens -= granted;
             if (granted < wanted)
             {
-                refusal = new RateRefusal(KeyLimitText, _options.KeyEventsPerSecond, slot.Tokens);
+                (refusal, slot.Horizon) = RateRefusal.Book(KeyLimitText, _options.KeyEventsPerSecond, slot.Tokens, wanted - granted, slot.Horizon, now);
             }
 
             return granted;
@@ -85,6 +85,7 @@ public sealed class IngestRateLimiter
     {
         public double Tokens;
         public long Stamp;
+        public long Horizon; // when the last event refused so far is due (see RateRefusal)
     }
 }
 
@@ -110,10 +111,9 @@ public sealed class IngestSession(Caller caller, TokenBucket? stream, TokenBucke
             granted = stream.TakeUpTo(granted);
             if (granted < count)
             {
-                refusal = new RateRefusal(
+                refusal = stream.Refuse(
                     $"stream limit {Rate(stream)} events/s, burst {stream.Capacity} (CertExportGrid:Ingest:RateLimits:StreamEventsPerSecond, StreamBurst)",
-                    stream.RatePerSecond,
-                    stream.Available);
+                    count - granted);
             }
         }
 
@@ -124,10 +124,9 @@ public sealed class IngestSession(Caller caller, TokenBucket? stream, TokenBucke
             {
                 stream?.Return(granted - fromIdentity);
                 granted = fromIdentity;
-                refusal = new RateRefusal(
+                refusal = identity.Refuse(
                     $"limit of identity '{Caller.Name}' {Rate(identity)} events/s, burst {identity.Capacity} (CertExportGrid:Ingest:RateLimits:IdentityEventsPerSecond, IdentityBurst)",
-                    identity.RatePerSecond,
-                    identity.Available);
+                    count - granted);
             }
         }
 

@@ -11,6 +11,7 @@ public sealed class TokenBucket(double ratePerSecond, int capacity)
     private readonly Lock _gate = new();
     private double _tokens = capacity;
     private long _stamp = Stopwatch.GetTimestamp();
+    private long _horizon; // when the last event refused so far is due
 
     public double RatePerSecond { get; } = ratePerSecond;
 
@@ -42,16 +43,14 @@ public sealed class TokenBucket(double ratePerSecond, int capacity)
 
     public int Capacity { get; } = capacity;
 
-    /// <summary>The tokens held now.</summary>
-    public double Available
+    /// <summary>Books slots for <paramref name="over"/> events just refused (see <see cref="RateRefusal"/>).</summary>
+    public RateRefusal Refuse(string limit, int over)
     {
-        get
+        lock (_gate)
         {
-            lock (_gate)
-            {
-                Refill();
-                return _tokens;
-            }
+            Refill();
+            (var refusal, _horizon) = RateRefusal.Book(limit, RatePerSecond, _tokens, over, _horizon, _stamp);
+            return refusal;
         }
     }
 

@@ -83,6 +83,11 @@ public sealed class RateLimitTests
             "Rate limited: key limit 0.5 events/s, burst 3 per (dest, subject) (CertExportGrid:Ingest:RateLimits:KeyEventsPerSecond, KeyBurst); 2 event(s) of this batch over it, each with its own retry time as the budget refills: after 2000 to 4000 ms.",
             r.Message));
         Assert.Equal([2_000u, 4_000u], ack.Rejected.Select(r => r.RetryAfterMs));
+        // Refused right after: booked behind those two, not on the same slots.
+        var next = await IngestDriver.SendBatchAsync(channel, "c", Enumerable.Range(6, 2).Select(i => new EventXml { Computer = "HOT-01", RecordId = i }));
+        Assert.Collection(next.Rejected,
+            r => Assert.InRange(r.RetryAfterMs, 5_500u, 6_000u),
+            r => Assert.InRange(r.RetryAfterMs, 7_500u, 8_000u));
         var findings = await IngestDriver.ListAllAsync(channel);
         Assert.Equal([("COLD-01", 2ul), ("HOT-01", 3ul)], findings.Select(f => (f.Dest, f.Count)));
     }
