@@ -36,26 +36,19 @@ public static partial class OptionsErrorText
             return exception.Message;
         }
 
-        var typeName = match.Groups["type"].Value;
         var value = match.Groups["value"].Value;
-        if (Type.GetType(typeName) == typeof(int) && WholeNumber().IsMatch(value))
+        var type = typeof(OptionsErrorText).Assembly.GetType(match.Groups["type"].Value) ?? Type.GetType(match.Groups["type"].Value);
+        var problem = type switch
         {
-            return $"{match.Groups["key"].Value} cannot be '{value}': the number is out of range (from {int.MinValue} to {int.MaxValue}, and the setting's own limits).";
-        }
-
-        var accepted = typeof(OptionsErrorText).Assembly.GetType(typeName) is { IsEnum: true } type
-            ? $"one of {string.Join(", ", Enum.GetNames(type))}"
-            : Type.GetType(typeName) switch
-            {
-                var t when t == typeof(int) || t == typeof(long) => "a whole number",
-                var t when t == typeof(double) => "a number (with a dot for decimals)",
-                var t when t == typeof(bool) => "true or false",
-                var t when t == typeof(TimeSpan) => "a duration like 00:00:30 (hh:mm:ss)",
-                _ => null,
-            };
-        return accepted is null
-            ? exception.Message
-            : $"{match.Groups["key"].Value} cannot be '{value}': use {accepted}.";
+            { IsEnum: true } => $"use one of {string.Join(", ", Enum.GetNames(type))}.",
+            _ when type == typeof(int) && WholeNumber().IsMatch(value) => $"the number is out of range (from {int.MinValue} to {int.MaxValue}, and the setting's own limits).",
+            _ when type == typeof(int) || type == typeof(long) => "use a whole number.",
+            _ when type == typeof(double) => "use a number (with a dot for decimals).",
+            _ when type == typeof(bool) => "use true or false.",
+            _ when type == typeof(TimeSpan) => "use a duration like 00:00:30 (hh:mm:ss).",
+            _ => null,
+        };
+        return problem is null ? exception.Message : $"{match.Groups["key"].Value} cannot be '{value}': {problem}";
     }
 
     [GeneratedRegex(@"^\s*[+-]?\d+\s*$")]

@@ -146,7 +146,7 @@ public sealed class BatchProcessor(
     private void RateLimited(BatchAck ack, Caller caller, int admitted, int count, RateRefusal refusal)
     {
         AddRateLimited(ack, refusal, count - admitted, position => (uint)(admitted + position));
-        securityMetrics.RateLimited(count - admitted, refusal.Limit.StartsWith("stream", StringComparison.Ordinal) ? "stream" : "identity");
+        securityMetrics.RateLimited(count - admitted, refusal.Kind);
         SecurityLog.RateLimited(logger, caller.Name, count - admitted, refusal.Limit);
     }
 

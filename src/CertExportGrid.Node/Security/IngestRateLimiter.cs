@@ -24,12 +24,13 @@ public sealed class IngestRateLimiter
     {
         _options = options.Value;
         _keys = _options.KeyEventsPerSecond > 0 ? new KeySlot[KeySlots] : [];
+        KeyLimitText = $"key limit {IngestSession.Rate(_options.KeyEventsPerSecond)} events/s, burst {_options.KeyBurst} per (dest, subject) (CertExportGrid:Ingest:RateLimits:KeyEventsPerSecond, KeyBurst)";
     }
 
     public RateLimitOptions Options => _options;
 
     /// <summary>The per-key limit as a refused event's message states it.</summary>
-    public string KeyLimitText => $"key limit {IngestSession.Rate(_options.KeyEventsPerSecond)} events/s, burst {_options.KeyBurst} per (dest, subject) (CertExportGrid:Ingest:RateLimits:KeyEventsPerSecond, KeyBurst)";
+    public string KeyLimitText { get; }
 
     /// <summary>Budgets of one ingest stream of <paramref name="caller"/>.</summary>
     public IngestSession Open(Caller caller)
@@ -74,7 +75,7 @@ public sealed class IngestRateLimiter
             slot.Tokens -= granted;
             if (granted < wanted)
             {
-                (refusal, slot.Horizon) = RateRefusal.Book(KeyLimitText, _options.KeyEventsPerSecond, slot.Tokens, wanted - granted, slot.Horizon, now);
+                (refusal, slot.Horizon) = RateRefusal.Book("key", KeyLimitText, _options.KeyEventsPerSecond, slot.Tokens, wanted - granted, slot.Horizon, now);
             }
 
             return granted;
@@ -112,6 +113,7 @@ public sealed class IngestSession(Caller caller, TokenBucket? stream, TokenBucke
             if (granted < count)
             {
                 refusal = stream.Refuse(
+                    "stream",
                     $"stream limit {Rate(stream)} events/s, burst {stream.Capacity} (CertExportGrid:Ingest:RateLimits:StreamEventsPerSecond, StreamBurst)",
                     count - granted);
             }
@@ -125,6 +127,7 @@ public sealed class IngestSession(Caller caller, TokenBucket? stream, TokenBucke
                 stream?.Return(granted - fromIdentity);
                 granted = fromIdentity;
                 refusal = identity.Refuse(
+                    "identity",
                     $"limit of identity '{Caller.Name}' {Rate(identity)} events/s, burst {identity.Capacity} (CertExportGrid:Ingest:RateLimits:IdentityEventsPerSecond, IdentityBurst)",
                     count - granted);
             }

@@ -44,12 +44,12 @@ public sealed class TokenBucket(double ratePerSecond, int capacity)
     public int Capacity { get; } = capacity;
 
     /// <summary>Books slots for <paramref name="over"/> events just refused (see <see cref="RateRefusal"/>).</summary>
-    public RateRefusal Refuse(string limit, int over)
+    public RateRefusal Refuse(string kind, string limit, int over)
     {
         lock (_gate)
         {
             Refill();
-            (var refusal, _horizon) = RateRefusal.Book(limit, RatePerSecond, _tokens, over, _horizon, _stamp);
+            (var refusal, _horizon) = RateRefusal.Book(kind, limit, RatePerSecond, _tokens, over, _horizon, _stamp);
             return refusal;
         }
     }

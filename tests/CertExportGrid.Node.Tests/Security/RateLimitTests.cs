@@ -73,6 +73,7 @@ public sealed class RateLimitTests
         var hot = Enumerable.Range(1, 5).Select(i => new EventXml { Computer = "HOT-01", RecordId = i });
         var cold = Enumerable.Range(1, 2).Select(i => new EventXml { Computer = "COLD-01", RecordId = i });
 
+        var sinceFirst = System.Diagnostics.Stopwatch.StartNew(); // started before the first refusal: bounds the time between the two
         var ack = await IngestDriver.SendBatchAsync(channel, "b", hot.Concat(cold));
 
         Assert.Equal(5u, ack.Accepted);
@@ -85,9 +86,12 @@ public sealed class RateLimitTests
         Assert.Equal([2_000u, 4_000u], ack.Rejected.Select(r => r.RetryAfterMs));
         // Refused right after: booked behind those two, not on the same slots.
         var next = await IngestDriver.SendBatchAsync(channel, "c", Enumerable.Range(6, 2).Select(i => new EventXml { Computer = "HOT-01", RecordId = i }));
+        var elapsed = (uint)sinceFirst.ElapsedMilliseconds;
+        // Slots 6 s and 8 s after the first refusal, less the time since; the tokens refilled
+        // meanwhile belong to the two booked before.
         Assert.Collection(next.Rejected,
-            r => Assert.InRange(r.RetryAfterMs, 5_500u, 6_000u),
-            r => Assert.InRange(r.RetryAfterMs, 7_500u, 8_000u));
+            r => Assert.InRange(r.RetryAfterMs, 6_000u - elapsed - 1, 6_000u),
+            r => Assert.InRange(r.RetryAfterMs, 8_000u - elapsed - 1, 8_000u));
         var findings = await IngestDriver.ListAllAsync(channel);
         Assert.Equal([("COLD-01", 2ul), ("HOT-01", 3ul)], findings.Select(f => (f.Dest, f.Count)));
     }
