@@ -51,15 +51,12 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
     /// Reads the state file; a missing or empty file means "no position yet" (so a file made with
     /// <c>touch</c> is fine).
     /// </summary>
-    /// <exception cref="WatchStateFileException">The path is a folder, cannot be read, or holds something other than a position.</exception>
+    /// <remarks>The path itself (folder, special file, writable) is checked before, by <see cref="Checkpoints.StateFilePath"/>.</remarks>
+    /// <exception cref="WatchStateFileException">The file cannot be read, or holds something other than a position.</exception>
     public static WatchState Load(string? path, TimeProvider? clock = null)
     {
         var state = new WatchState(path, clock);
-        if (path is null)
-            return state;
-        if (Directory.Exists(path))
-            throw new WatchStateFileException(path, "is a folder; give the path of a file (it is created if missing).");
-        if (!File.Exists(path))
+        if (path is null || !File.Exists(path))
             return state;
         const string NotAPosition = "does not hold a watch position (EPOCH.SEQUENCE, as watch writes it). Delete it to start afresh, or give another file.";
         string text;
@@ -127,7 +124,7 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            error?.WriteLine($"warning: watch: cannot write --state {path}: {TerminalText.Escape(ex.Message.TrimEnd('.'))}; a restart will resume from an earlier position.");
+            error?.WriteLine($"{CannotWrite(ex)}; a restart will resume from an earlier position.");
         }
     }
 
@@ -164,11 +161,13 @@ internal sealed class WatchState(string? path, TimeProvider? clock = null)
             {
                 // Once per failure spell, not every tick.
                 if (!failing)
-                    await error.WriteLineAsync($"warning: watch: cannot write --state {path}: {TerminalText.Escape(ex.Message.TrimEnd('.'))}. Retrying quietly.");
+                    await error.WriteLineAsync($"{CannotWrite(ex)}. Retrying quietly.");
                 failing = true;
             }
         }
     }
+
+    private string CannotWrite(Exception ex) => $"warning: watch: cannot write --state {path}: {TerminalText.Escape(ex.Message.TrimEnd('.'))}";
 
     private bool Due() =>
         PendingLocked && (_lastSave is not { } last || _clock.GetElapsedTime(last) >= SaveInterval);

@@ -187,7 +187,7 @@ public sealed class CommandLineTests : IDisposable
         var (exit, _, err) = await RunAsync("--server", Unreachable, "watch", "--max-attempts", "1", "--state", path);
 
         Assert.Equal(1, exit);
-        Assert.Equal($"error: --state {path}: {problem}", err[..err.IndexOf(problem, StringComparison.Ordinal)] + problem);
+        Assert.StartsWith($"error: --state {path}: {problem}", err);
         Assert.DoesNotContain("cannot reach", err);
         Assert.True(err.Length < 300, "the error echoes the file");
     }

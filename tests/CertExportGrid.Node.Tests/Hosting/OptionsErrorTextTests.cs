@@ -1,5 +1,8 @@
+using CertExportGrid.Node.Findings;
 using CertExportGrid.Node.Hosting;
+using CertExportGrid.Node.Security;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace CertExportGrid.Node.Tests.Hosting;
 
@@ -11,40 +14,20 @@ public sealed class OptionsErrorTextTests
     [InlineData("Role", "Bogus", "CertExportGrid:Role cannot be 'Bogus': use one of All, Silo, Gateway.")]
     public void BadEnumValue_ListsTheAcceptedValues(string key, string value, string expected)
     {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection([new KeyValuePair<string, string?>($"{NodeOptions.Section}:{key}", value)])
-            .Build();
-
-        // The same binding the node does at start, and the exception it throws.
-        var error = Assert.Throws<InvalidOperationException>(() => configuration.GetSection(NodeOptions.Section).Get<NodeOptions>());
+        var error = BindingError<NodeOptions>(NodeOptions.Section, key, value);
 
         Assert.Equal(expected, OptionsErrorText.Format(error));
     }
 
     [Theory]
-    [InlineData("abc")]
-    [InlineData("1.5")]
-    public void BadNumber_SaysAWholeNumberIsExpected(string value)
+    [InlineData("abc", "use a whole number.")]
+    [InlineData("1.5", "use a whole number.")]
+    [InlineData("99999999999", "the number is out of range (from -2147483648 to 2147483647, and the setting's own limits).")]
+    public void BadWholeNumber_SaysWhatIsWrong(string value, string problem)
     {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection([new KeyValuePair<string, string?>($"{CertExportGrid.Node.Findings.SubscriberOptions.Section}:BufferSize", value)])
-            .Build();
+        var error = BindingError<SubscriberOptions>(SubscriberOptions.Section, "BufferSize", value);
 
-        var error = Assert.Throws<InvalidOperationException>(() => configuration.GetSection(CertExportGrid.Node.Findings.SubscriberOptions.Section).Get<CertExportGrid.Node.Findings.SubscriberOptions>());
-
-        Assert.Equal($"CertExportGrid:Subscribers:BufferSize cannot be '{value}': use a whole number.", OptionsErrorText.Format(error));
-    }
-
-    [Fact]
-    public void WholeNumberTooLarge_SaysOutOfRange()
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection([new KeyValuePair<string, string?>($"{CertExportGrid.Node.Findings.SubscriberOptions.Section}:BufferSize", "99999999999")])
-            .Build();
-
-        var error = Assert.Throws<InvalidOperationException>(() => configuration.GetSection(CertExportGrid.Node.Findings.SubscriberOptions.Section).Get<CertExportGrid.Node.Findings.SubscriberOptions>());
-
-        Assert.Equal("CertExportGrid:Subscribers:BufferSize cannot be '99999999999': the number is out of range (from -2147483648 to 2147483647, and the setting's own limits).", OptionsErrorText.Format(error));
+        Assert.Equal($"CertExportGrid:Subscribers:BufferSize cannot be '{value}': {problem}", OptionsErrorText.Format(error));
     }
 
     [Theory]
@@ -53,19 +36,25 @@ public sealed class OptionsErrorTextTests
     [InlineData("-Infinity")]
     public void RateNotAFiniteNumber_FailsValidationNamingTheKey(string value)
     {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection([new KeyValuePair<string, string?>($"{CertExportGrid.Node.Security.RateLimitOptions.Section}:KeyEventsPerSecond", value)])
-            .Build();
-        var options = configuration.GetSection(CertExportGrid.Node.Security.RateLimitOptions.Section).Get<CertExportGrid.Node.Security.RateLimitOptions>()!;
+        var options = Configuration(RateLimitOptions.Section, "KeyEventsPerSecond", value).GetSection(RateLimitOptions.Section).Get<RateLimitOptions>()!;
 
-        var result = new Microsoft.Extensions.Options.DataAnnotationValidateOptions<CertExportGrid.Node.Security.RateLimitOptions>(null).Validate(null, options);
+        // The same validation the node runs at start (it threw an OverflowException with int bounds).
+        var result = new DataAnnotationValidateOptions<RateLimitOptions>(null).Validate(null, options);
 
         Assert.True(result.Failed);
-        var error = new Microsoft.Extensions.Options.OptionsValidationException("", typeof(CertExportGrid.Node.Security.RateLimitOptions), result.Failures);
+        var error = new OptionsValidationException("", typeof(RateLimitOptions), result.Failures);
         Assert.Equal("CertExportGrid:Ingest:RateLimits:KeyEventsPerSecond: The field KeyEventsPerSecond must be between 0 and 100000000.", OptionsErrorText.Format(error));
     }
 
     [Fact]
     public void OtherInvalidOperation_KeepsItsMessage() =>
         Assert.Equal("The data folder is unusable.", OptionsErrorText.Format(new InvalidOperationException("The data folder is unusable.")));
+
+    private static IConfiguration Configuration(string section, string key, string value) => new ConfigurationBuilder()
+        .AddInMemoryCollection([new KeyValuePair<string, string?>($"{section}:{key}", value)])
+        .Build();
+
+    /// <summary>The same binding the node does at start, and the exception it throws.</summary>
+    private static InvalidOperationException BindingError<T>(string section, string key, string value) =>
+        Assert.Throws<InvalidOperationException>(() => Configuration(section, key, value).GetSection(section).Get<T>());
 }
